@@ -218,7 +218,28 @@ public sealed class ThreadTests : SpindleThreadLeakCheckedTest
         renamed.Start();
         Assert.True(renamed.Join(Long));
         Assert.Equal("renamed", seen);
+        renamed.Name = "after the end"; // Python allows renaming at any time
+        Assert.Equal("after the end", renamed.Name);
         Assert.Throws<ArgumentNullException>(() => renamed.Name = null!);
+    }
+
+    [Fact]
+    public void The_name_is_the_OS_thread_name_and_follows_a_rename_while_running()
+    {
+        using var renamed = new ManualResetEventSlim();
+        string? before = null, after = null;
+        var thread = new SpindleThread(() =>
+        {
+            before = Thread.CurrentThread.Name;
+            renamed.Wait(Long);
+            after = Thread.CurrentThread.Name;
+        }, name: "first");
+        thread.Start();
+        thread.Name = "second";
+        renamed.Set();
+        Assert.True(thread.Join(Long));
+        Assert.True(before is "first" or "second", before); // it may have started before or after the rename
+        Assert.Equal("second", after);
     }
 
     [Fact]
