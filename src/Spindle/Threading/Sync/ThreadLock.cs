@@ -20,6 +20,9 @@ public sealed class ThreadLock : ILock, IOwnedLock
     /// <summary>Whether the lock is held (by any thread). Python: <c>locked()</c>.</summary>
     public bool IsLocked => Volatile.Read(ref _state) == Locked;
 
+    /// <summary>How many calls are queued waiting for the lock (diagnostics and tests).</summary>
+    internal int WaiterCount => _waiters.Count;
+
     /// <summary>
     /// Acquires, waiting at most <paramref name="timeout"/> (null: forever; <see cref="TimeSpan.Zero"/>: no wait).
     /// Python: <c>acquire(blocking=True, timeout=-1)</c>.

@@ -27,6 +27,9 @@ public class ThreadSemaphore : ISemaphore
     /// <summary>The current counter. Python: <c>Semaphore._value</c> (<c>multiprocessing.Semaphore.get_value()</c>).</summary>
     public int Value => Volatile.Read(ref _value);
 
+    /// <summary>How many calls are queued waiting for a unit (diagnostics and tests).</summary>
+    internal int WaiterCount => _waiters.Count;
+
     /// <summary>
     /// Takes one unit, waiting at most <paramref name="timeout"/> while the counter is zero (null: forever;
     /// <see cref="TimeSpan.Zero"/>: no wait). Python: <c>Semaphore.acquire(blocking=True, timeout=None)</c>.
