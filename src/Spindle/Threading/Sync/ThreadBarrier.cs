@@ -73,21 +73,19 @@ public sealed class ThreadBarrier : IBarrier
     /// timeout does (the others could never pass): the cancelled caller gets <see cref="OperationCanceledException"/>,
     /// the others <see cref="BrokenBarrierException"/>. The action, if this call runs it, runs synchronously.
     /// </summary>
-    public async ValueTask<int> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public ValueTask<int> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var deadline = SyncTimeout.Start(timeout ?? _timeout);
-        cancellationToken.ThrowIfCancellationRequested();
-        var (cycle, index) = Arrive();
-        if (index == Parties - 1) return RunAction(cycle, index);
-        await ((Task)cycle.Task.WaitAsync(deadline.Remaining, cancellationToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (!cycle.Task.IsCompleted)
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<int>(cancellationToken);
+        try
         {
-            bool cancelled = cancellationToken.IsCancellationRequested;
-            GiveUp(cycle, cancelled ? "a waiting party was cancelled" : "a wait timed out");
-            if (cancelled && !cycle.Task.IsCompleted) throw new OperationCanceledException(cancellationToken);
-            await cycle.Task.ConfigureAwait(false);
+            var (cycle, index) = Arrive();
+            return index == Parties - 1 ? new ValueTask<int>(RunAction(cycle, index)) : WaitCycleAsync(cycle, index, deadline, cancellationToken);
         }
-        return Outcome(cycle, index);
+        catch (Exception e)
+        {
+            return ValueTask.FromException<int>(e); // a broken barrier or a failing action, reported through the task
+        }
     }
 
     /// <summary>Breaks the barrier: current waiters and later calls get <see cref="BrokenBarrierException"/> until <see cref="Reset"/>. Python: <c>abort()</c>.</summary>
@@ -131,6 +129,24 @@ public sealed class ThreadBarrier : IBarrier
             }
             return (cycle, index);
         }
+    }
+
+    private async ValueTask<int> WaitCycleAsync(Cycle cycle, int index, SyncTimeout deadline, CancellationToken cancellationToken)
+    {
+        await ((Task)cycle.Task.WaitAsync(deadline.Remaining, cancellationToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!cycle.Task.IsCompleted)
+        {
+            bool cancelled = cancellationToken.IsCancellationRequested;
+            GiveUp(cycle, cancelled ? "a waiting party was cancelled" : "a wait timed out");
+            if (cancelled)
+            {
+                // Released before the cancellation could take effect: the caller passed.
+                if (cycle.Task.IsCompleted && cycle.Task.Result is null) return index;
+                throw new OperationCanceledException(cancellationToken);
+            }
+            await cycle.Task.ConfigureAwait(false);
+        }
+        return Outcome(cycle, index);
     }
 
     private int RunAction(Cycle cycle, int index)

@@ -83,11 +83,16 @@ public sealed class ThreadCondition : ICondition
     }
 
     /// <summary>Awaitable twin of <see cref="WaitFor"/>; cancellation re-acquires the lock, then throws <see cref="OperationCanceledException"/>.</summary>
-    public async ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(predicate);
         var deadline = SyncTimeout.Start(timeout);
         CheckOwned("wait on");
+        return WaitForUntilAsync(predicate, deadline, cancellationToken);
+    }
+
+    private async ValueTask<bool> WaitForUntilAsync(Func<bool> predicate, SyncTimeout deadline, CancellationToken cancellationToken)
+    {
         bool result;
         while (!(result = predicate()) && !deadline.HasExpired)
         {
