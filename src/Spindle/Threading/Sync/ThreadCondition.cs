@@ -13,7 +13,7 @@ namespace Spindle.Threading;
 /// An async wait re-acquires the lock before it completes, even when cancelled, so the caller always holds it afterwards;
 /// with a <see cref="ThreadRLock"/> the thread that completes the wait becomes the owner (see <see cref="ThreadRLock"/>).
 /// </remarks>
-public sealed class ThreadCondition : ICondition
+public sealed class ThreadCondition : ICondition, IOwnedLock
 {
     private readonly IOwnedLock _lock;
     private readonly SyncWaiterQueue _waiters = new();
@@ -117,6 +117,15 @@ public sealed class ThreadCondition : ICondition
 
     /// <summary>Python's repr, e.g. <c>&lt;Condition(&lt;ThreadRLock …&gt;, 2)&gt;</c>.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"<Condition({UnderlyingLock}, {WaiterCount})>");
+
+    // A condition can serve as another condition's lock, as in Python (which copies the lock's methods onto it).
+    bool IOwnedLock.IsOwnedByCurrentThread => _lock.IsOwnedByCurrentThread;
+
+    int IOwnedLock.ReleaseSave() => _lock.ReleaseSave();
+
+    void IOwnedLock.AcquireRestore(int state) => _lock.AcquireRestore(state);
+
+    ValueTask IOwnedLock.AcquireRestoreAsync(int state) => _lock.AcquireRestoreAsync(state);
 
     private void CheckOwned(string action)
     {

@@ -15,13 +15,13 @@ public sealed class ThreadLock : ILock, IOwnedLock
     private const int Locked = 1;
 
     private int _state;
-    private readonly SyncWaiterQueue _waiters = new();
+    private SyncWaiterQueue? _waiters; // created on first contention: most locks are never contended
 
     /// <summary>Whether the lock is held (by any thread). Python: <c>locked()</c>.</summary>
     public bool IsLocked => Volatile.Read(ref _state) == Locked;
 
     /// <summary>How many calls are queued waiting for the lock (diagnostics and tests).</summary>
-    internal int WaiterCount => _waiters.Count;
+    internal int WaiterCount => Volatile.Read(ref _waiters)?.Count ?? 0;
 
     /// <summary>
     /// Acquires, waiting at most <paramref name="timeout"/> (null: forever; <see cref="TimeSpan.Zero"/>: no wait).
@@ -55,7 +55,7 @@ public sealed class ThreadLock : ILock, IOwnedLock
         if (Interlocked.CompareExchange(ref _state, Unlocked, Locked) != Locked)
             throw new SynchronizationLockException("release unlocked lock: the ThreadLock is not held.");
         // Full fence above, then read the count: pairs with Enqueue's fence in EnqueueOrTake.
-        if (_waiters.Count > 0) WakeOne();
+        if (Volatile.Read(ref _waiters) is { Count: > 0 } waiters) WakeOne(waiters);
     }
 
     /// <summary>Python's repr, e.g. <c>&lt;ThreadLock locked&gt;</c>.</summary>
@@ -78,30 +78,34 @@ public sealed class ThreadLock : ILock, IOwnedLock
         Volatile.Read(ref _state) == Unlocked && Interlocked.CompareExchange(ref _state, Locked, Unlocked) == Unlocked;
 
     /// <summary>Queues a waiter, unless the lock was freed meanwhile: then takes it and returns null.</summary>
-    private SyncWaiter? EnqueueOrTake(bool atFront)
+    private SyncWaiter? EnqueueOrTake(SyncWaiterQueue waiters, bool atFront)
     {
-        lock (_waiters.Gate)
+        lock (waiters.Gate)
         {
-            var waiter = _waiters.Enqueue(atFront);
+            var waiter = waiters.Enqueue(atFront);
             if (!TryTake()) return waiter;
-            _waiters.TryRemove(waiter);
+            waiters.TryRemove(waiter);
             return null;
         }
     }
 
-    private void WakeOne()
+    private static void WakeOne(SyncWaiterQueue waiters)
     {
-        lock (_waiters.Gate) _waiters.Signal();
+        lock (waiters.Gate) waiters.Signal();
     }
+
+    private SyncWaiterQueue Waiters() =>
+        Volatile.Read(ref _waiters) ?? Interlocked.CompareExchange(ref _waiters, new SyncWaiterQueue(), null) ?? _waiters;
 
     private bool AcquireSlow(TimeSpan? timeout)
     {
         if (timeout == TimeSpan.Zero) return false;
         var deadline = SyncTimeout.Start(timeout);
+        var waiters = Waiters();
         for (bool retry = false; ; retry = true)
         {
-            if (EnqueueOrTake(atFront: retry) is not { } waiter) return true;
-            if (!_waiters.Wait(waiter, deadline.RemainingMilliseconds)) return false;
+            if (EnqueueOrTake(waiters, atFront: retry) is not { } waiter) return true;
+            if (!waiters.Wait(waiter, deadline.RemainingMilliseconds)) return false;
             // Woken: the lock was free a moment ago. If another thread took it first, that thread's release wakes the next waiter.
             if (TryTake()) return true;
             if (deadline.HasExpired) return false;
@@ -112,10 +116,11 @@ public sealed class ThreadLock : ILock, IOwnedLock
     {
         if (timeout == TimeSpan.Zero) return false;
         var deadline = SyncTimeout.Start(timeout);
+        var waiters = Waiters();
         for (bool retry = false; ; retry = true)
         {
-            if (EnqueueOrTake(atFront: retry) is not { } waiter) return true;
-            if (!await _waiters.WaitAsync(waiter, deadline.Remaining, cancellationToken).ConfigureAwait(false))
+            if (EnqueueOrTake(waiters, atFront: retry) is not { } waiter) return true;
+            if (!await waiters.WaitAsync(waiter, deadline.Remaining, cancellationToken).ConfigureAwait(false))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 return false;

@@ -212,6 +212,22 @@ public class ThreadConditionTests : LeakCheckedTest
     }
 
     [Fact]
+    public void Another_condition_can_serve_as_the_lock()
+    {
+        var inner = new ThreadCondition();
+        var c = new ThreadCondition(inner);
+        Assert.Throws<SynchronizationLockException>(() => c.Wait(TimeSpan.Zero));
+        inner.Acquire();
+        inner.Acquire();
+        Assert.False(c.Wait(TimeSpan.FromMilliseconds(20)));
+        var rlock = (ThreadRLock)inner.UnderlyingLock;
+        Assert.Equal(2, rlock.RecursionCount);
+        inner.Release();
+        inner.Release();
+        Assert.False(rlock.IsLocked);
+    }
+
+    [Fact]
     public void WaitFor_returns_at_once_when_the_predicate_holds()
     {
         var c = new ThreadCondition();
