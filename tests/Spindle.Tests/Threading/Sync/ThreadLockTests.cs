@@ -61,6 +61,7 @@ public class ThreadLockTests : LeakCheckedTest
         var l = new ThreadLock();
         Assert.Throws<ArgumentOutOfRangeException>(() => l.Acquire(TimeSpan.FromMilliseconds(-2)));
         Assert.Throws<ArgumentOutOfRangeException>(() => { _ = l.AcquireAsync(TimeSpan.FromMilliseconds(-2)).AsTask(); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => l.Acquire(TimeSpan.MaxValue)); // beyond what the runtime can wait
         Assert.False(l.IsLocked);
         Assert.True(l.Acquire(Timeout.InfiniteTimeSpan));
         l.Release();
