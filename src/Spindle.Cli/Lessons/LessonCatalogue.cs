@@ -7,6 +7,7 @@ internal static class LessonCatalogue
     public static IReadOnlyList<Lesson> All { get; } =
     [
         .. ThreadLessons.All,
+        .. SyncLessons.All,
     ];
 
     /// <summary>The lesson called <paramref name="name"/> (case-insensitive), or null.</summary>
