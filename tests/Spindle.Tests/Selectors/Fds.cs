@@ -29,6 +29,18 @@ internal static class Fds
             if (fd >= 0) _ = Libc.CloseFd(fd);
     }
 
+    /// <summary>
+    /// A descriptor number that was open and is now closed, chosen high (≥ 15,000) so that no other thread of the test host
+    /// reuses it meanwhile (the kernel hands out the lowest free number).
+    /// </summary>
+    public static int ClosedDescriptor()
+    {
+        var (r, w) = Pipe();
+        var high = DupAtLeast(r, 15_000);
+        Close(high, r, w);
+        return high;
+    }
+
     public static bool IsOpen(int fd) => Libc.FcntlInt(fd, Libc.F_GETFD, 0) >= 0;
 
     /// <summary>A connected TCP loopback pair (client, server side).</summary>
