@@ -33,13 +33,13 @@ public interface ISelector : IDisposable
     /// </summary>
     /// <param name="timeout">null or <see cref="Timeout.InfiniteTimeSpan"/> waits forever; <see cref="TimeSpan.Zero"/> only polls.</param>
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than infinite.</exception>
-    IReadOnlyList<(SelectorKey Key, SelectorEvents Events)> Select(TimeSpan? timeout = null);
+    ReadyList Select(TimeSpan? timeout = null);
 
     /// <summary>
     /// <see cref="Select"/> on a thread-pool thread; cancelling wakes the wait and throws <see cref="OperationCanceledException"/>.
     /// Python: none (asyncio runs the selector itself).
     /// </summary>
-    Task<IReadOnlyList<(SelectorKey Key, SelectorEvents Events)>> SelectAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default);
+    Task<ReadyList> SelectAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Makes a <see cref="Select"/> blocked on another thread return now (with whatever is ready, possibly nothing), or the next

@@ -13,7 +13,7 @@ namespace Spindle.Selectors;
 public abstract class Selector : ISelector
 {
     private readonly Dictionary<int, SelectorKey> _keys = [];
-    private readonly List<(SelectorKey Key, SelectorEvents Events)> _ready = [];
+    private readonly ReadyList _ready = new();
     private Lifetime? _lifetime;
     private int _wakeFd = -1;
     private volatile bool _disposed;
@@ -89,7 +89,7 @@ public abstract class Selector : ISelector
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<(SelectorKey Key, SelectorEvents Events)> Select(TimeSpan? timeout = null)
+    public ReadyList Select(TimeSpan? timeout = null)
     {
         var wait = WaitTimeout.Normalize(timeout, nameof(timeout));
         ThrowIfDisposed();
@@ -115,11 +115,11 @@ public abstract class Selector : ISelector
     }
 
     /// <inheritdoc/>
-    public Task<IReadOnlyList<(SelectorKey Key, SelectorEvents Events)>> SelectAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<ReadyList> SelectAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         WaitTimeout.Normalize(timeout, nameof(timeout));
         ThrowIfDisposed();
-        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<IReadOnlyList<(SelectorKey, SelectorEvents)>>(cancellationToken);
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<ReadyList>(cancellationToken);
         return Task.Run(() =>
         {
             using (cancellationToken.UnsafeRegister(static s => ((Selector)s!).WakeIfAlive(), this))
@@ -215,7 +215,7 @@ public abstract class Selector : ISelector
             return;
         }
         if (_keys.TryGetValue(fd, out var key) && (events &= key.Events) != 0)
-            _ready.Add((key, events));
+            _ready.Add(key, events);
     }
 
     private SelectorKey? Lookup(object fileObject)
