@@ -42,11 +42,15 @@ internal sealed unsafe class SignalSlot
         _original = current;
     }
 
+    // Written under the lock, read without it by the runtime's signal dispatch.
+    private volatile Disposition _kind;
+    private volatile Action<int>? _handler;
+
     /// <summary>Spindle's current disposition.</summary>
-    public Disposition Kind { get; private set; }
+    public Disposition Kind => _kind;
 
     /// <summary>The handler while <see cref="Kind"/> is <see cref="Disposition.Handler"/>.</summary>
-    public Action<int>? Handler { get; private set; }
+    public Action<int>? Handler => _handler;
 
     /// <summary>The scope that set the current state (its Dispose restores what was before), or null.</summary>
     public object? Owner { get; private set; }
@@ -64,26 +68,35 @@ internal sealed unsafe class SignalSlot
     /// <summary>Switches the kernel and Spindle's state to (<paramref name="kind"/>, <paramref name="handler"/>).</summary>
     public void Apply(Disposition kind, Action<int>? handler, object? owner)
     {
-        SigAction action;
-        switch (kind)
+        var (oldKind, oldHandler) = (_kind, _handler);
+        try
         {
-            case Disposition.Handler:
-                // Set first: a signal arriving as soon as the runtime handler is back must find it.
-                Handler = handler;
-                Kind = kind;
-                action = EnsureRegistered();
-                break;
-            case Disposition.Ignore:
-                action = default;
-                action.Handler = Libc.SIG_IGN;
-                break;
-            default:
-                action = _original;
-                break;
+            SigAction action;
+            switch (kind)
+            {
+                case Disposition.Handler:
+                    // Set first: a signal arriving as soon as the runtime handler is in place must find it.
+                    _handler = handler;
+                    _kind = kind;
+                    action = EnsureRegistered();
+                    break;
+                case Disposition.Ignore:
+                    action = default;
+                    action.Handler = Libc.SIG_IGN;
+                    break;
+                default:
+                    action = _original;
+                    break;
+            }
+            if (Libc.SigActionCall(_number, &action, null) != 0) throw Failure("sigaction", _number);
         }
-        if (Libc.SigActionCall(_number, &action, null) != 0) throw Failure("sigaction", _number);
-        Kind = kind;
-        Handler = kind == Disposition.Handler ? handler : null;
+        catch
+        {
+            (_kind, _handler) = (oldKind, oldHandler);
+            throw;
+        }
+        _kind = kind;
+        _handler = kind == Disposition.Handler ? handler : null;
         Owner = owner;
     }
 
