@@ -152,8 +152,8 @@ public abstract class Selector : ISelector
         if (_disposed) return;
         _disposed = true;
         WakeIfAlive();
+        // The keys stay (Keys refuses access once disposed): a Select still finishing on another thread may read them.
         _lifetime?.Dispose();
-        if (disposing) _keys.Clear();
     }
 
     /// <summary>The name of the wait syscall, for error messages.</summary>
