@@ -43,9 +43,6 @@ internal static unsafe partial class Libc
     [LibraryImport(SignalsLibrary, EntryPoint = "__libc_current_sigrtmax")]
     internal static partial int SigRtMax();
 
-    [LibraryImport(SignalsLibrary, EntryPoint = "gettid")]
-    internal static partial int GetTid();
-
     /// <summary>tgkill(2): a signal to one thread (tests use it to interrupt a blocked wait).</summary>
     [LibraryImport(SignalsLibrary, EntryPoint = "tgkill", SetLastError = true)]
     internal static partial int TgKill(int tgid, int tid, int signal);
