@@ -11,6 +11,8 @@ internal sealed class QueueWaiterList
 
     public bool IsEmpty => _head is null;
 
+    public int Count { get; private set; }
+
     public void Add(QueueWaiter waiter)
     {
         waiter.Owner = this;
@@ -19,6 +21,7 @@ internal sealed class QueueWaiterList
         if (_tail is null) _head = waiter;
         else _tail.Next = waiter;
         _tail = waiter;
+        Count++;
     }
 
     /// <summary>Withdraws <paramref name="waiter"/> if it is still here (it may have been woken meanwhile).</summary>
@@ -31,6 +34,7 @@ internal sealed class QueueWaiterList
         else waiter.Next.Previous = waiter.Previous;
         waiter.Previous = waiter.Next = null;
         waiter.Owner = null;
+        Count--;
     }
 
     /// <summary>Takes out the oldest waiter for the caller to <see cref="QueueWaiter.Wake"/> once it left the lock. Python: <c>notify()</c>.</summary>

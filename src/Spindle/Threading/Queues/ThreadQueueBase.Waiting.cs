@@ -122,7 +122,7 @@ public abstract partial class ThreadQueueBase<T>
                     }
                     if (status == Status.NotReady)
                     {
-                        // Re-arming is safe under the lock: a wake meant for this round can only come after it.
+                        // Re-arming is safe under the lock: a wake-up meant for this round can only come after it.
                         waiter.Reset();
                         if (waiter.Owner is null) waiters.Add(waiter);
                     }
@@ -141,20 +141,17 @@ public abstract partial class ThreadQueueBase<T>
                 waiter.Wait(remaining);
             }
         }
-        finally
+        catch (Exception e) when (e is not QueueShutDownException)
         {
-            // Only an exception (a thread interrupt, a throwing comparer) can leave the waiter enlisted here.
-            if (waiter.Owner is not null)
-            {
-                lock (_lock) waiters.Remove(waiter);
-            }
+            // A thread interrupt or a throwing comparer.
+            Abandon(waiters, waiter);
+            throw;
         }
     }
 
     /// <summary>
     /// The awaitable wait loop. The operation only ever takes effect inside <see cref="IOperation.TryLocked"/>, so a
-    /// cancelled wait has not put or taken anything; if it was cancelled just after being woken, the wake-up is passed
-    /// on to the next waiter so that no item is left unclaimed while others wait.
+    /// cancelled wait has not put or taken anything.
     /// </summary>
     private async ValueTask<(bool Done, TOperation Op)> WaitAsync<TOperation>(TOperation op, QueueTimeout limit, CancellationToken cancellationToken)
         where TOperation : struct, IOperation
@@ -162,53 +159,68 @@ public abstract partial class ThreadQueueBase<T>
         var deadline = limit.Start();
         var waiters = op.Waiters(this);
         QueueAsyncWaiter? waiter = null;
-        while (true)
+        try
         {
-            Status status;
-            QueueWaiter? toWake;
-            lock (_lock)
+            while (true)
             {
-                status = op.TryLocked(this, out toWake);
-                if (status == Status.NotReady && deadline.RemainingMilliseconds() == 0) status = Status.TimedOut;
-                if (status == Status.NotReady)
-                {
-                    if (waiter?.Owner is null)
-                    {
-                        waiter = new QueueAsyncWaiter();
-                        waiters.Add(waiter);
-                    }
-                }
-                else if (waiter is not null)
-                {
-                    waiters.Remove(waiter);
-                }
-            }
-            toWake?.Wake();
-            switch (status)
-            {
-                case Status.Done: return (true, op);
-                case Status.TimedOut: return (false, op);
-                case Status.ShutDown: throw new QueueShutDownException();
-            }
-
-            try
-            {
-                await waiter!.Task.WaitAsync(deadline.RemainingTimeSpan(), cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // The next round re-checks the queue once more before reporting the timeout, as Python does.
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
+                Status status;
+                QueueWaiter? toWake;
                 lock (_lock)
                 {
-                    if (waiter!.Owner is not null) waiters.Remove(waiter);
-                    else toWake = waiters.TakeFirst(); // woken but leaving: pass the wake-up on
+                    status = op.TryLocked(this, out toWake);
+                    if (status == Status.NotReady && deadline.RemainingMilliseconds() == 0) status = Status.TimedOut;
+                    if (status == Status.NotReady)
+                    {
+                        if (waiter?.Owner is null)
+                        {
+                            waiter = new QueueAsyncWaiter();
+                            waiters.Add(waiter);
+                        }
+                    }
+                    else if (waiter is not null)
+                    {
+                        waiters.Remove(waiter);
+                    }
                 }
                 toWake?.Wake();
-                throw;
+                switch (status)
+                {
+                    case Status.Done: return (true, op);
+                    case Status.TimedOut: return (false, op);
+                    case Status.ShutDown: throw new QueueShutDownException();
+                }
+
+                try
+                {
+                    await waiter!.Task.WaitAsync(deadline.RemainingTimeSpan(), cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // The next round re-checks the queue once more before reporting the timeout, as Python does.
+                }
             }
         }
+        catch (Exception e) when (e is not QueueShutDownException)
+        {
+            // Cancellation, or a throwing comparer.
+            Abandon(waiters, waiter);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Withdraws a waiter that leaves with an exception. If it had already been woken, the wake-up is passed on to
+    /// the next waiter, so that an item (or room) meant for it is not left unclaimed while others sleep.
+    /// </summary>
+    private void Abandon(QueueWaiterList waiters, QueueWaiter? waiter)
+    {
+        if (waiter is null) return;
+        QueueWaiter? toWake = null;
+        lock (_lock)
+        {
+            if (waiter.Owner is not null) waiters.Remove(waiter);
+            else toWake = waiters.TakeFirst();
+        }
+        toWake?.Wake();
     }
 }

@@ -208,6 +208,13 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
         }
     }
 
+    // How many callers are parked (or suspended) in each wait, so tests can tell a blocked call from a slow one.
+    internal int WaitingPutters { get { lock (_lock) return _putters.Count; } }
+
+    internal int WaitingGetters { get { lock (_lock) return _getters.Count; } }
+
+    internal int WaitingJoiners { get { lock (_lock) return _joiners.Count; } }
+
     private QueueFullException FullException() => new($"The queue is full (max size {_maxSize}).");
 
     private static QueueEmptyException EmptyException() => new();

@@ -74,6 +74,8 @@ public abstract class QueueTestBase : LeakCheckedTest
 
         public bool TryJoin(TimeSpan timeout) => _thread.Join(timeout);
 
+        public void Interrupt() => _thread.Interrupt();
+
         /// <summary>Waits for the thread and rethrows whatever it threw (including failed assertions).</summary>
         public void Join()
         {

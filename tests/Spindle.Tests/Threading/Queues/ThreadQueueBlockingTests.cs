@@ -192,4 +192,22 @@ public class ThreadQueueBlockingTests : QueueTestBase
         Assert.True(stored);
         Assert.Equal(2, queue.Get());
     }
+
+    [Fact]
+    public void An_interrupted_getter_withdraws_and_the_queue_keeps_working()
+    {
+        var queue = Track(new ThreadQueue<int>());
+        var getter = Start(() => Assert.Throws<ThreadInterruptedException>(() => queue.Get()));
+        WaitUntil(() => queue.WaitingGetters == 1, "the getter is parked");
+        getter.Interrupt();
+        getter.Join();
+        Assert.Equal(0, queue.WaitingGetters);
+
+        var got = 0;
+        var next = Start(() => got = queue.Get());
+        WaitUntil(() => queue.WaitingGetters == 1, "the next getter is parked");
+        queue.Put(3);
+        next.Join();
+        Assert.Equal(3, got);
+    }
 }
