@@ -16,4 +16,6 @@ public sealed class ThreadLifoQueue<T> : ThreadQueueBase<T>
     private protected override void AddItem(T item) => _items.Push(item);
 
     private protected override T RemoveItem() => _items.Pop();
+
+    private protected override void ClearItems() => _items.Clear();
 }

@@ -16,4 +16,6 @@ public sealed class ThreadQueue<T> : ThreadQueueBase<T>
     private protected override void AddItem(T item) => _items.Enqueue(item);
 
     private protected override T RemoveItem() => _items.Dequeue();
+
+    private protected override void ClearItems() => _items.Clear();
 }

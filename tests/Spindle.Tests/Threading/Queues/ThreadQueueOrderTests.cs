@@ -120,5 +120,29 @@ public class ThreadQueueOrderTests : QueueTestBase
         Assert.Equal(0, queue.Count);
     }
 
+    [Fact]
+    public void Priority_put_of_an_incomparable_item_fails_and_leaves_the_queue_intact()
+    {
+        var queue = new ThreadPriorityQueue<(int Priority, Payload Data)>();
+        var first = new Payload("first");
+        queue.Put((1, first));
+        queue.Put((2, new Payload("second")));
+
+        // Python's classic pitfall: equal priorities fall through to payloads that cannot be compared.
+        Assert.Throws<ArgumentException>(() => queue.Put((1, new Payload("clash"))));
+        Assert.Equal(2, queue.Count);
+        Assert.Equal((1, first), queue.Get());
+        Assert.Equal(2, queue.Get().Priority);
+        Assert.True(queue.IsEmpty);
+        queue.TaskDone();
+        queue.TaskDone();
+        Assert.True(queue.Join(TimeSpan.Zero)); // the failed put was never counted
+    }
+
     private sealed record Job(int Priority, int Id);
+
+    private sealed class Payload(string name)
+    {
+        public override string ToString() => name;
+    }
 }
