@@ -1,13 +1,18 @@
 namespace Spindle.Threading.Queues;
 
 /// <summary>
-/// A binary min-heap that breaks ties by insertion order and stays unchanged when the comparer throws.
+/// A 4-ary min-heap (shallower and more cache-friendly than a binary one, as the BCL's) that breaks ties by insertion order and stays unchanged when the comparer throws.
 /// Python's <c>heapq</c> (and the BCL's <see cref="PriorityQueue{TElement, TPriority}"/>) leave a half-sifted heap
 /// behind when a comparison fails — a common accident with <c>(priority, payload)</c> tuples whose payloads cannot be
 /// compared — losing one item and duplicating another; here the failed operation is undone and the exception rethrown.
 /// </summary>
 internal sealed class StableHeap<T>(IComparer<T> comparer)
 {
+    // Calling Comparer<T>.Default directly lets the JIT devirtualise (and inline) it for value types.
+    private readonly bool _defaultComparer = ReferenceEquals(comparer, Comparer<T>.Default);
+    private const int Log2Arity = 2;
+    private const int Arity = 1 << Log2Arity;
+
     private Entry[] _entries = [];
     private int _count;
     private long _nextSequence;
@@ -24,7 +29,7 @@ internal sealed class StableHeap<T>(IComparer<T> comparer)
         {
             while (index > 0)
             {
-                var parent = (index - 1) >> 1;
+                var parent = Parent(index);
                 if (Compare(entry, _entries[parent]) >= 0) break;
                 _entries[index] = _entries[parent];
                 index = parent;
@@ -58,18 +63,23 @@ internal sealed class StableHeap<T>(IComparer<T> comparer)
         {
             while (true)
             {
-                var child = 2 * index + 1;
-                if (child >= size) break;
-                if (child + 1 < size && Compare(_entries[child + 1], _entries[child]) < 0) child++;
-                if (Compare(last, _entries[child]) <= 0) break;
-                _entries[index] = _entries[child];
-                index = child;
+                var first = (index << Log2Arity) + 1;
+                if (first >= size) break;
+                var least = first;
+                var end = Math.Min(first + Arity, size);
+                for (var child = first + 1; child < end; child++)
+                {
+                    if (Compare(_entries[child], _entries[least]) < 0) least = child;
+                }
+                if (Compare(last, _entries[least]) <= 0) break;
+                _entries[index] = _entries[least];
+                index = least;
             }
         }
         catch
         {
             // Each node on the path from the root to `index` was copied one level up: copy them back down.
-            for (var node = index; node != 0; node = (node - 1) >> 1) _entries[node] = _entries[(node - 1) >> 1];
+            for (var node = index; node != 0; node = Parent(node)) _entries[node] = _entries[Parent(node)];
             _entries[0] = top;
             throw;
         }
@@ -87,7 +97,7 @@ internal sealed class StableHeap<T>(IComparer<T> comparer)
 
     private int Compare(in Entry x, in Entry y)
     {
-        var order = comparer.Compare(x.Item, y.Item);
+        var order = _defaultComparer ? Comparer<T>.Default.Compare(x.Item, y.Item) : comparer.Compare(x.Item, y.Item);
         return order != 0 ? order : x.Sequence.CompareTo(y.Sequence);
     }
 
@@ -95,9 +105,11 @@ internal sealed class StableHeap<T>(IComparer<T> comparer)
     private static int ChildTowards(int ancestor, int descendant)
     {
         var child = descendant;
-        while ((child - 1) >> 1 != ancestor) child = (child - 1) >> 1;
+        while (Parent(child) != ancestor) child = Parent(child);
         return child;
     }
+
+    private static int Parent(int index) => (index - 1) >> Log2Arity;
 
     private readonly record struct Entry(T Item, long Sequence);
 }
