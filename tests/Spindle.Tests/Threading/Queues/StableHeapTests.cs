@@ -40,38 +40,48 @@ public class StableHeapTests : QueueTestBase
     [Fact]
     public void A_comparer_that_throws_during_a_push_leaves_the_heap_unchanged()
     {
-        for (var failAt = 1; failAt <= 6; failAt++) // 6 comparisons lift slot 100 to the root
-        {
-            var comparer = new FailingComparer();
-            var heap = new StableHeap<(int Key, int Id)>(comparer);
-            var items = Enumerable.Range(0, 100).Select(i => (Key: (i * 37) % 101, Id: i)).ToList();
-            items.ForEach(heap.Push);
-
-            comparer.FailAfter = failAt;
-            Assert.Throws<InvalidOperationException>(() => heap.Push((-1, -1))); // -1 would climb to the root
-            comparer.FailAfter = -1;
-
-            Assert.Equal(100, heap.Count);
-            Assert.Equal(items.OrderBy(i => i.Key).ThenBy(i => i.Id).ToList(), PopAll(heap));
-        }
+        // -1 climbs to the root, so each failure point is a deeper partial sift.
+        var failures = AtEveryComparison(heap => heap.Push((-1, -1)), pushed: [(-1, -1)]);
+        Assert.True(failures >= 3, $"only {failures} failure points exercised");
     }
 
     [Fact]
     public void A_comparer_that_throws_during_a_pop_leaves_the_heap_unchanged()
     {
-        for (var failAt = 1; failAt <= 12; failAt++)
+        var failures = AtEveryComparison(heap => heap.Pop(), pushed: []);
+        Assert.True(failures >= 6, $"only {failures} failure points exercised");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> on a 100-item heap with the comparer failing at the 1st, 2nd, … comparison
+    /// until the operation needs fewer comparisons; after each failure the heap must hold exactly the original items.
+    /// </summary>
+    private static int AtEveryComparison(Action<StableHeap<(int Key, int Id)>> operation, List<(int Key, int Id)> pushed)
+    {
+        var items = Enumerable.Range(0, 100).Select(i => (Key: (i * 37) % 101, Id: i)).ToList();
+        for (var failAt = 1; ; failAt++)
         {
             var comparer = new FailingComparer();
             var heap = new StableHeap<(int Key, int Id)>(comparer);
-            var items = Enumerable.Range(0, 100).Select(i => (Key: (i * 37) % 101, Id: i)).ToList();
             items.ForEach(heap.Push);
 
             comparer.FailAfter = failAt;
-            Assert.Throws<InvalidOperationException>(() => heap.Pop());
+            try
+            {
+                operation(heap);
+            }
+            catch (InvalidOperationException)
+            {
+                comparer.FailAfter = -1;
+                Assert.Equal(100, heap.Count);
+                Assert.Equal(items.OrderBy(i => i.Key).ThenBy(i => i.Id).ToList(), PopAll(heap));
+                continue;
+            }
+            // Needed fewer comparisons than failAt: the operation simply worked.
             comparer.FailAfter = -1;
-
-            Assert.Equal(100, heap.Count);
-            Assert.Equal(items.OrderBy(i => i.Key).ThenBy(i => i.Id).ToList(), PopAll(heap));
+            var expected = items.Concat(pushed).OrderBy(i => i.Key).ThenBy(i => i.Id).Skip(pushed.Count == 0 ? 1 : 0).ToList();
+            Assert.Equal(expected, PopAll(heap));
+            return failAt - 1;
         }
     }
 
