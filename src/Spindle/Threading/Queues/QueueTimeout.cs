@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Spindle.Threading.Queues;
 
 /// <summary>A validated queue timeout: null or <see cref="Timeout.InfiniteTimeSpan"/> is forever, zero is "don't wait".</summary>
@@ -20,11 +22,21 @@ internal readonly struct QueueTimeout
     }
 
     /// <summary>Starts the clock; called only once a wait is really needed, so the fast path never reads it.</summary>
-    public QueueDeadline Start() =>
-        new(_milliseconds < 0 ? long.MaxValue : Environment.TickCount64 + _milliseconds);
+    public QueueDeadline Start()
+    {
+        var now = Stopwatch.GetTimestamp();
+        var ticksPerMillisecond = Stopwatch.Frequency / 1000;
+        // A timeout of centuries (TimeSpan.MaxValue) would overflow the tick count: it is as good as forever.
+        return new(_milliseconds < 0 || _milliseconds > (long.MaxValue - now) / ticksPerMillisecond
+            ? long.MaxValue
+            : now + _milliseconds * ticksPerMillisecond);
+    }
 }
 
-/// <summary>The moment a wait gives up (<see cref="long.MaxValue"/>: never).</summary>
+/// <summary>
+/// The moment a wait gives up, in <see cref="Stopwatch"/> ticks (<see cref="long.MaxValue"/>: never). Not
+/// <see cref="Environment.TickCount64"/>, which is coarse on Linux and would end waits a few milliseconds early.
+/// </summary>
 internal readonly struct QueueDeadline(long endTicks)
 {
     public bool IsInfinite => endTicks == long.MaxValue;
@@ -33,8 +45,11 @@ internal readonly struct QueueDeadline(long endTicks)
     public int RemainingMilliseconds()
     {
         if (IsInfinite) return Timeout.Infinite;
-        var left = endTicks - Environment.TickCount64;
-        return left <= 0 ? 0 : (int)Math.Min(left, int.MaxValue);
+        var left = endTicks - Stopwatch.GetTimestamp();
+        if (left <= 0) return 0;
+        var ticksPerMillisecond = Stopwatch.Frequency / 1000;
+        // Round up: waking a little late is harmless, waking early would report a timeout too soon.
+        return (int)Math.Min((left + ticksPerMillisecond - 1) / ticksPerMillisecond, int.MaxValue);
     }
 
     public TimeSpan RemainingTimeSpan()

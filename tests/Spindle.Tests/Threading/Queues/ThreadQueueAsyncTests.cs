@@ -67,7 +67,9 @@ public class ThreadQueueAsyncTests : QueueTestBase
     {
         var queue = Track(new ThreadQueue<int>(maxSize: 1));
         await Assert.ThrowsAsync<QueueEmptyException>(() => queue.GetAsync(TimeSpan.Zero).AsTask());
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         await Assert.ThrowsAsync<QueueEmptyException>(() => queue.GetAsync(TimeSpan.FromMilliseconds(50)).AsTask());
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(50), $"gave up after {watch.Elapsed}");
         Assert.Equal(0, queue.WaitingGetters);
 
         await queue.PutAsync(1, TimeSpan.Zero);

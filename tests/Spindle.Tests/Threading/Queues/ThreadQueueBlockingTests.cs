@@ -66,7 +66,7 @@ public class ThreadQueueBlockingTests : QueueTestBase
         var queue = Create(kind);
         var watch = Stopwatch.StartNew();
         Assert.Throws<QueueEmptyException>(() => queue.Get(Short));
-        Assert.True(watch.Elapsed >= Short - TimeSpan.FromMilliseconds(20), $"gave up after {watch.Elapsed}");
+        Assert.True(watch.Elapsed >= Short, $"gave up after {watch.Elapsed}");
         Assert.Equal(0, queue.WaitingGetters);
 
         queue.Put(7); // the timed-out get left nothing behind
@@ -81,7 +81,7 @@ public class ThreadQueueBlockingTests : QueueTestBase
         queue.Put(1);
         var watch = Stopwatch.StartNew();
         var error = Assert.Throws<QueueFullException>(() => queue.Put(2, Short));
-        Assert.True(watch.Elapsed >= Short - TimeSpan.FromMilliseconds(20), $"gave up after {watch.Elapsed}");
+        Assert.True(watch.Elapsed >= Short, $"gave up after {watch.Elapsed}");
         Assert.Contains("full", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, queue.Count);
         Assert.Equal(0, queue.WaitingPutters);
@@ -105,6 +105,19 @@ public class ThreadQueueBlockingTests : QueueTestBase
         Assert.True(queue.TryPut(2, Timeout.InfiniteTimeSpan));
         Assert.True(queue.TryGet(out var item, Timeout.InfiniteTimeSpan));
         Assert.Equal(2, item);
+    }
+
+    [Fact]
+    public void A_huge_timeout_counts_as_forever()
+    {
+        var queue = Track(new ThreadQueue<int>());
+        var got = 0;
+        var getter = Start(() => got = queue.Get(TimeSpan.MaxValue));
+        WaitUntil(() => queue.WaitingGetters == 1, "the getter is parked");
+        queue.Put(8);
+        getter.Join();
+        Assert.Equal(8, got);
+        Assert.True(queue.TryPut(9, TimeSpan.MaxValue));
     }
 
     [Fact]
