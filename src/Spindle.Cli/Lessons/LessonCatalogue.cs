@@ -8,6 +8,7 @@ internal static class LessonCatalogue
     [
         .. ThreadLessons.All,
         .. SyncLessons.All,
+        .. QueueLessons.All,
     ];
 
     /// <summary>The lesson called <paramref name="name"/> (case-insensitive), or null.</summary>
