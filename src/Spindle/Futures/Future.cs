@@ -21,6 +21,7 @@ public abstract class Future
     private const int CompletingState = 4; // a result is being stored; not yet visible as finished
 
     private static readonly object CompletedMarker = new();
+    private const int WaitSpins = 20; // SpinWait yields after ~10; the rest lets a worker on our core finish
 
     private int _state;
     private object? _listeners; // null, a List<object> of listeners and callbacks, or CompletedMarker
@@ -144,9 +145,9 @@ public abstract class Future
         if (deadline.HasPassed) return IsDone;
         // Most waits are short (the work is already running): spin a little before paying for a Monitor wait.
         var spinner = default(SpinWait);
-        while (!spinner.NextSpinWillYield)
+        for (var i = 0; i < WaitSpins; i++)
         {
-            spinner.SpinOnce();
+            spinner.SpinOnce(sleep1Threshold: -1);
             if (IsDone) return true;
         }
         var gate = Volatile.Read(ref _gate);

@@ -21,6 +21,7 @@ public sealed class ThreadPoolExecutor : ExecutorBase
     private readonly Action? _initializer;
     private readonly Action _onIdle;
     private int _idle; // Python's _idle_semaphore: a submit that can take one starts no thread
+    private volatile bool _full; // all MaxWorkers threads started: submits skip the thread bookkeeping
 
     /// <summary>
     /// Creates the executor. Python: <c>ThreadPoolExecutor(max_workers=None, thread_name_prefix='', initializer=None)</c>.
@@ -38,7 +39,10 @@ public sealed class ThreadPoolExecutor : ExecutorBase
             ? threadNamePrefix
             : $"ThreadPoolExecutor-{Interlocked.Increment(ref s_counter)}";
         _initializer = initializer;
-        _onIdle = () => Interlocked.Increment(ref _idle);
+        _onIdle = () =>
+        {
+            if (!_full) Interlocked.Increment(ref _idle);
+        };
     }
 
     /// <summary>Most threads this executor runs. Python: <c>ThreadPoolExecutor._max_workers</c>.</summary>
@@ -62,6 +66,7 @@ public sealed class ThreadPoolExecutor : ExecutorBase
     // Python's _adjust_thread_count: an idle worker will take the item; otherwise start one if below the maximum.
     private void AdjustThreadCount()
     {
+        if (_full) return;
         var idle = Volatile.Read(ref _idle);
         while (idle > 0)
         {
@@ -78,6 +83,7 @@ public sealed class ThreadPoolExecutor : ExecutorBase
                 Name = $"{_threadNamePrefix}_{_threads.Count}",
             };
             _threads.Add(thread);
+            _full = _threads.Count == MaxWorkers;
             thread.Start();
         }
     }

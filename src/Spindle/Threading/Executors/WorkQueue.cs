@@ -15,20 +15,33 @@ internal sealed class WorkQueue<T>
     private readonly ConcurrentQueue<T> _items = new();
     private readonly object _gate = new();
     private int _parked;
+    private int _spinning; // consumers between finding the queue empty and parking
     private volatile bool _closed;
 
     public int Count => _items.Count;
 
-    /// <summary>Adds an item and wakes one parked consumer, if any.</summary>
+    /// <summary>Adds an item and wakes one parked consumer, unless one is already spinning and will take it.</summary>
     public void Add(T item)
     {
         _items.Enqueue(item);
-        // Full fence: either a consumer about to park sees the item, or we see it counted as parked.
+        // Full fence: either a consumer about to park sees the item, or we see it counted as parked or spinning.
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _parked) > 0)
+        WakeOneIfNeeded();
+    }
+
+    private void WakeOneIfNeeded()
+    {
+        if (Volatile.Read(ref _parked) > 0 && Volatile.Read(ref _spinning) == 0)
         {
             lock (_gate) Monitor.Pulse(_gate);
         }
+    }
+
+    /// <summary>A consumer that got an item and sees more queued wakes a peer, so a burst spreads over the workers.</summary>
+    private bool Took()
+    {
+        if (!_items.IsEmpty) WakeOneIfNeeded();
+        return true;
     }
 
     /// <summary>
@@ -39,13 +52,18 @@ internal sealed class WorkQueue<T>
     {
         if (_items.TryDequeue(out item!)) return true;
         onIdle?.Invoke();
+        Interlocked.Increment(ref _spinning);
         var spinner = default(SpinWait);
-        for (var round = 0; round < SpinRounds; round++)
+        for (var round = 0; round < SpinRounds && !_closed; round++)
         {
-            if (_items.TryDequeue(out item!)) return true;
-            if (_closed) break;
+            if (_items.TryDequeue(out item!))
+            {
+                Interlocked.Decrement(ref _spinning);
+                return Took();
+            }
             spinner.SpinOnce(sleep1Threshold: -1);
         }
+        Interlocked.Decrement(ref _spinning);
         lock (_gate)
         {
             Interlocked.Increment(ref _parked);
@@ -53,7 +71,7 @@ internal sealed class WorkQueue<T>
             {
                 while (true)
                 {
-                    if (_items.TryDequeue(out item!)) return true;
+                    if (_items.TryDequeue(out item!)) break;
                     if (_closed) return false;
                     Monitor.Wait(_gate);
                 }
@@ -63,6 +81,7 @@ internal sealed class WorkQueue<T>
                 Interlocked.Decrement(ref _parked);
             }
         }
+        return Took();
     }
 
     /// <summary>Removes everything queued.</summary>
