@@ -173,17 +173,41 @@ public abstract class Future
     {
         var deadline = FutureDeadline.Start(timeout);
         if (IsDone) return true;
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        AddCallbackCore(new Action<Future>(_ => done.TrySetResult()));
+        var listener = new TaskListener();
+        if (!TryAddListener(listener)) return true;
         try
         {
-            await done.Task.WaitAsync(deadline.RemainingOrInfinite, cancellationToken).ConfigureAwait(false);
+            await listener.Done.Task.WaitAsync(deadline.RemainingOrInfinite, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (TimeoutException)
         {
             return IsDone;
         }
+        finally
+        {
+            RemoveListener(listener); // a wait that gave up leaves nothing on the future
+        }
+    }
+
+    /// <summary>
+    /// Awaitable twin of <see cref="Exception(TimeSpan?)"/>. Python: <c>Future.exception(timeout)</c> awaited.
+    /// </summary>
+    /// <exception cref="TimeoutException">The future did not finish in time.</exception>
+    /// <exception cref="FutureCancelledException">The future was cancelled.</exception>
+    public async Task<Exception?> ExceptionAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (!await WaitDoneAsync(timeout, cancellationToken).ConfigureAwait(false))
+            throw new TimeoutException($"The future did not finish within {timeout}.");
+        if (IsCancelled) throw new FutureCancelledException();
+        return _error?.SourceException;
+    }
+
+    private sealed class TaskListener : FutureListener
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        internal override void OnFutureDone(Future future) => Done.TrySetResult();
     }
 
     /// <summary>Waits, then throws what <c>result()</c>/<c>exception()</c> would throw for a timeout or a cancellation.</summary>

@@ -29,6 +29,19 @@ public class Future<T> : Future
         return _result;
     }
 
+    /// <summary>
+    /// Awaitable twin of <see cref="Result"/>, with a timeout and cancellation of the wait (not of the work).
+    /// Python: <c>Future.result(timeout)</c> awaited.
+    /// </summary>
+    /// <exception cref="TimeoutException">The future did not finish in time.</exception>
+    /// <exception cref="FutureCancelledException">The future was cancelled.</exception>
+    public async Task<T> ResultAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (!await WaitDoneAsync(timeout, cancellationToken).ConfigureAwait(false))
+            throw new TimeoutException($"The future did not finish within {timeout}.");
+        return Result(TimeSpan.Zero);
+    }
+
     /// <summary>Completes the future with a result. Python: <c>Future.set_result(result)</c>.</summary>
     /// <exception cref="InvalidOperationException">The future is already finished or cancelled (Python: <c>InvalidStateError</c>).</exception>
     public void SetResult(T result)

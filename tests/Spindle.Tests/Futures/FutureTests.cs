@@ -304,4 +304,43 @@ public sealed class FutureTests : LeakCheckedTest
         failed.SetException(new FormatException());
         Assert.Contains("raised FormatException", failed.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ResultAsync_and_ExceptionAsync_time_out_and_report_outcomes()
+    {
+        var future = new Future<int>();
+        await Assert.ThrowsAsync<TimeoutException>(() => future.ResultAsync(Short));
+        await Assert.ThrowsAsync<TimeoutException>(() => future.ExceptionAsync(Short));
+        using (var cts = new CancellationTokenSource())
+        {
+            var waiting = future.ResultAsync(cancellationToken: cts.Token);
+            await cts.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        }
+        var pending = future.ResultAsync(Long);
+        future.SetResult(4);
+        Assert.Equal(4, await pending);
+        Assert.Null(await future.ExceptionAsync());
+
+        var failed = new Future<int>();
+        failed.SetException(new FormatException());
+        Assert.IsType<FormatException>(await failed.ExceptionAsync());
+        await Assert.ThrowsAsync<FormatException>(() => failed.ResultAsync());
+        var cancelled = new Future<int>();
+        cancelled.Cancel();
+        await Assert.ThrowsAsync<FutureCancelledException>(() => cancelled.ExceptionAsync());
+    }
+
+    [Fact]
+    public async Task An_async_wait_that_timed_out_leaves_no_listener_behind()
+    {
+        var future = new Future<int>();
+        await Assert.ThrowsAsync<TimeoutException>(() => future.ResultAsync(TimeSpan.Zero));
+        var result = new AsyncResult<int>(future);
+        Assert.False(await result.WaitAsync(TimeSpan.Zero));
+        var calls = 0;
+        future.AddDoneCallback(_ => calls++);
+        future.SetResult(1);
+        Assert.Equal(1, calls);
+    }
 }

@@ -137,6 +137,8 @@ public sealed class ThreadWorkerPool : PoolBase
 
     private protected override void JoinWorkers()
     {
+        bool onWorker;
+        lock (_workers) onWorker = _workers.Contains(Thread.CurrentThread);
         while (true)
         {
             Thread[] workers;
@@ -155,7 +157,8 @@ public sealed class ThreadWorkerPool : PoolBase
                 if (_workers.Count == 0 || _workers.TrueForAll(w => w == Thread.CurrentThread)) break;
             }
         }
-        _dispatcher.Join();
+        // A task that terminates its own pool cannot wait for the result handler: it waits for this very worker.
+        if (!onWorker) _dispatcher.Join();
     }
 
     private protected override Task WhenWorkersExited() => _dispatcher.Exited;

@@ -361,4 +361,18 @@ public sealed class ThreadWorkerPoolTests : LeakCheckedTest
         Assert.Equal([1, 2], await pool.MapAsync(x => x, [1, 2]));
         await Assert.ThrowsAsync<FormatException>(async () => await pool.ApplyAsync<int>(() => throw new FormatException()));
     }
+
+    [Fact]
+    public void A_task_may_terminate_its_own_pool()
+    {
+        var pool = new ThreadWorkerPool(2);
+        var result = pool.ApplyAsync(() =>
+        {
+            pool.Terminate();
+            return 1;
+        });
+        Assert.Equal(1, result.Get(Long));
+        pool.Join();
+        Assert.Throws<InvalidOperationException>(() => pool.ApplyAsync(() => 2));
+    }
 }
