@@ -273,6 +273,16 @@ public abstract class Future
         }
     }
 
+    /// <summary>How many listeners and callbacks are registered (for tests: waits must not leave theirs behind).</summary>
+    internal int ListenerCount
+    {
+        get
+        {
+            if (Volatile.Read(ref _listeners) is not List<object> list) return 0;
+            lock (list) return list.Count;
+        }
+    }
+
     /// <summary>Removes a listener that no longer needs telling (a wait that ended).</summary>
     internal void RemoveListener(object item)
     {

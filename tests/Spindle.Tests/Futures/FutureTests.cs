@@ -336,11 +336,11 @@ public sealed class FutureTests : LeakCheckedTest
     {
         var future = new Future<int>();
         await Assert.ThrowsAsync<TimeoutException>(() => future.ResultAsync(TimeSpan.Zero));
+        Assert.Equal(0, future.ListenerCount);
         var result = new AsyncResult<int>(future);
-        Assert.False(await result.WaitAsync(TimeSpan.Zero));
-        var calls = 0;
-        future.AddDoneCallback(_ => calls++);
-        future.SetResult(1);
-        Assert.Equal(1, calls);
+        Assert.False(await result.WaitAsync(Short));
+        Assert.Equal(0, future.ListenerCount);
+        await Assert.ThrowsAsync<TimeoutException>(() => future.ExceptionAsync(Short));
+        Assert.Equal(0, future.ListenerCount);
     }
 }

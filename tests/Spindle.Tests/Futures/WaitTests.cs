@@ -152,12 +152,8 @@ public sealed class WaitTests : LeakCheckedTest
     public void Wait_that_timed_out_leaves_no_listener_behind()
     {
         var pending = new Future<int>();
-        Wait([pending], TimeSpan.Zero);
-        // Removing the waiter leaves the list empty: a callback added now is the only one that runs.
-        var calls = 0;
-        pending.AddDoneCallback(_ => calls++);
-        pending.SetResult(1);
-        Assert.Equal(1, calls);
+        Wait([pending], Short);
+        Assert.Equal(0, pending.ListenerCount);
     }
 
     [Fact]
@@ -282,5 +278,17 @@ public sealed class WaitTests : LeakCheckedTest
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => next.WaitAsync(Long));
         await enumerator.DisposeAsync();
+    }
+
+    [Fact]
+    public void Stopping_AsCompleted_early_leaves_no_listener_behind()
+    {
+        var pending = new Future<int>();
+        using (var enumerator = AsCompleted([Done(1), pending]).GetEnumerator())
+        {
+            Assert.True(enumerator.MoveNext());
+            Assert.Equal(1, pending.ListenerCount); // registered while enumerating
+        }
+        Assert.Equal(0, pending.ListenerCount);
     }
 }
