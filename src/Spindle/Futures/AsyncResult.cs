@@ -16,7 +16,7 @@ public sealed class AsyncResult<T>
         Future = future;
     }
 
-    /// <summary>The future underneath, for <see cref="Futures.Wait"/> and <see cref="Futures.AsCompleted"/>.</summary>
+    /// <summary>The future underneath, for <see cref="Futures.Wait"/> and <see cref="Futures.AsCompleted"/> (Python keeps an <c>Event</c> instead).</summary>
     public Future<T> Future { get; }
 
     /// <summary>Whether the call has completed. Python: <c>AsyncResult.ready()</c>.</summary>
@@ -40,7 +40,7 @@ public sealed class AsyncResult<T>
     /// <exception cref="TimeoutException">The result did not arrive in time (Python: <c>multiprocessing.TimeoutError</c>).</exception>
     public T Get(TimeSpan? timeout = null) => Future.Result(timeout);
 
-    /// <summary>Awaitable twin of <see cref="Get"/>.</summary>
+    /// <summary>Awaitable twin of <see cref="Get"/>. Python: <c>AsyncResult.get()</c>, awaited.</summary>
     public Task<T> GetAsync(CancellationToken cancellationToken = default) => Future.AsTask().WaitAsync(cancellationToken);
 
     /// <summary>
@@ -49,10 +49,10 @@ public sealed class AsyncResult<T>
     /// </summary>
     public bool Wait(TimeSpan? timeout = null) => Future.WaitDone(timeout);
 
-    /// <summary>Awaitable twin of <see cref="Wait"/>.</summary>
+    /// <summary>Awaitable twin of <see cref="Wait"/>. Python: <c>AsyncResult.wait(timeout)</c>, awaited.</summary>
     public Task<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         Future.WaitDoneAsync(timeout, cancellationToken);
 
-    /// <summary>Lets <c>await result</c> work: the same outcomes as <see cref="Get"/>.</summary>
+    /// <summary>Lets <c>await result</c> work: the same outcomes as <see cref="Get"/> (Python: <c>get()</c>).</summary>
     public TaskAwaiter<T> GetAwaiter() => Future.GetAwaiter();
 }

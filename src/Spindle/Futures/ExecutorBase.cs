@@ -14,7 +14,7 @@ public abstract class ExecutorBase : IExecutor
 
     private protected ExecutorBase() { }
 
-    /// <summary>Whether <see cref="Shutdown"/> was called.</summary>
+    /// <summary>Whether <see cref="Shutdown"/> was called. Python: <c>Executor._shutdown</c>.</summary>
     public bool IsShutdown
     {
         get
@@ -137,7 +137,7 @@ public abstract class ExecutorBase : IExecutor
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Shuts down and waits when <paramref name="disposing"/>.</summary>
+    /// <summary>Shuts down and waits when <paramref name="disposing"/>. Python: <c>Executor.__exit__</c>.</summary>
     protected virtual void Dispose(bool disposing)
     {
         if (disposing) Shutdown(wait: true);

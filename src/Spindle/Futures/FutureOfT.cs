@@ -80,7 +80,7 @@ public class Future<T> : Future
         return source.Task;
     }
 
-    /// <summary>Lets <c>await future</c> work: the same outcomes as <see cref="Result"/>.</summary>
+    /// <summary>Lets <c>await future</c> work: the same outcomes as <see cref="Result"/> (Python: <c>await asyncio.wrap_future(f)</c>).</summary>
     public TaskAwaiter<T> GetAwaiter() => AsTask().GetAwaiter();
 
     private Task<T> ToCompletedTask()

@@ -134,7 +134,7 @@ public abstract class PoolBase : IPool
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Terminates the pool when <paramref name="disposing"/>.</summary>
+    /// <summary>Terminates the pool when <paramref name="disposing"/>. Python: <c>Pool.__exit__</c>.</summary>
     protected virtual void Dispose(bool disposing)
     {
         if (disposing) Terminate();

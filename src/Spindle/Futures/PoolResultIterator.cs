@@ -86,7 +86,7 @@ public sealed class PoolResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>,
         }
     }
 
-    /// <summary>Whether results remain to be handed out.</summary>
+    /// <summary>Whether results remain to be handed out (Python: <c>next()</c> would not raise <c>StopIteration</c>).</summary>
     public bool HasMore
     {
         get
@@ -95,7 +95,7 @@ public sealed class PoolResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>,
         }
     }
 
-    /// <summary>Enumerates the remaining results, waiting for each.</summary>
+    /// <summary>Enumerates the remaining results, waiting for each. Python: <c>IMapIterator.__iter__</c>.</summary>
     public IEnumerator<T> GetEnumerator()
     {
         while (HasMore) yield return Next();
@@ -103,7 +103,7 @@ public sealed class PoolResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>,
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>Enumerates the remaining results asynchronously.</summary>
+    /// <summary>Enumerates the remaining results asynchronously (Python: <c>IMapIterator.__iter__</c>, awaited).</summary>
     public async IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default)
     {
         while (HasMore) yield return await NextAsync(null, cancellationToken).ConfigureAwait(false);
