@@ -384,4 +384,37 @@ public sealed class ThreadPoolExecutorTests : LeakCheckedTest
         Assert.Equal(9, await executor.Submit(() => 3 * 3));
         await Assert.ThrowsAsync<FormatException>(async () => await executor.Submit<int>(() => throw new FormatException()));
     }
+
+    [Fact]
+    public void Many_producers_and_workers_lose_no_work()
+    {
+        using var executor = new ThreadPoolExecutor(4);
+        var futures = new Future<int>[2][];
+        var producers = Enumerable.Range(0, 2).Select(p => new Thread(() =>
+        {
+            futures[p] = new Future<int>[20_000];
+            for (var i = 0; i < futures[p].Length; i++)
+            {
+                var n = i;
+                futures[p][i] = executor.Submit(() => n + p);
+            }
+        })).ToList();
+        producers.ForEach(t => t.Start());
+        producers.ForEach(t => t.Join());
+        for (var p = 0; p < 2; p++)
+        {
+            for (var i = 0; i < futures[p].Length; i++) Assert.Equal(i + p, futures[p][i].Result(Long));
+        }
+    }
+
+    [Fact]
+    public void Work_submitted_in_trickles_to_parked_workers_always_runs()
+    {
+        using var executor = new ThreadPoolExecutor(3);
+        for (var i = 0; i < 200; i++)
+        {
+            var n = i;
+            Assert.Equal(n, executor.Submit(() => n).Result(Long)); // workers go back to spinning or parking between tasks
+        }
+    }
 }
