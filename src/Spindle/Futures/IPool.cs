@@ -29,10 +29,17 @@ public interface IPool : IDisposable
     AsyncResult<List<TResult>> MapAsync<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int? chunkSize = null,
         Action<List<TResult>>? callback = null, Action<Exception>? errorCallback = null);
 
-    /// <summary>Lazy map: results in input order, as they arrive. Python: <c>Pool.imap(func, iterable, chunksize=1)</c>.</summary>
+    /// <summary>
+    /// Lazy map: results in input order, as they arrive. Python: <c>Pool.imap(func, iterable, chunksize=1)</c>.
+    /// A collection is queued at once; any other sequence is read on a feeder thread (Python's task handler), so results
+    /// stream out while it is still producing, and an exception it throws is raised at its place by the iterator.
+    /// </summary>
     PoolResultIterator<TResult> IMap<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int chunkSize = 1);
 
-    /// <summary>Lazy map: results in completion order. Python: <c>Pool.imap_unordered(func, iterable, chunksize=1)</c>.</summary>
+    /// <summary>
+    /// Lazy map: results in completion order. Python: <c>Pool.imap_unordered(func, iterable, chunksize=1)</c>.
+    /// Sources are read as for <see cref="IMap{TSource, TResult}"/>.
+    /// </summary>
     PoolResultIterator<TResult> IMapUnordered<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int chunkSize = 1);
 
     /// <summary>Map over argument pairs. Python: <c>Pool.starmap(func, iterable, chunksize=None)</c>.</summary>

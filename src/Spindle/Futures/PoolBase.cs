@@ -11,6 +11,8 @@ public abstract class PoolBase : IPool
     private RunState _state;
     private string? _brokenReason;
     private Exception? _brokenCause;
+    private readonly List<Thread> _feeders = []; // Python's _task_handler, one per lazily fed IMap
+    private int _feeding;
 
     private protected PoolBase(int processes) => Processes = processes;
 
@@ -23,6 +25,15 @@ public abstract class PoolBase : IPool
 
     /// <summary>How many workers run. Python: <c>Pool._processes</c>.</summary>
     public int Processes { get; }
+
+    /// <summary>Whether the pool still accepts work (Python: <c>Pool._state == RUN</c>).</summary>
+    internal bool IsRunning
+    {
+        get
+        {
+            lock (_stateLock) return _state == RunState.Run;
+        }
+    }
 
     /// <inheritdoc/>
     public T Apply<T>(Func<T> fn) => ApplyAsync(fn).Get();
@@ -92,11 +103,13 @@ public abstract class PoolBase : IPool
     /// <inheritdoc/>
     public void Close()
     {
+        bool stop;
         lock (_stateLock)
         {
             if (_state == RunState.Run) _state = RunState.Close;
+            stop = _feeding == 0; // else the last IMap feeder stops the workers once its items are queued
         }
-        StopAccepting();
+        if (stop) StopAccepting();
     }
 
     /// <inheritdoc/>
@@ -108,15 +121,19 @@ public abstract class PoolBase : IPool
             _state = RunState.Terminate;
             dropped = DrainQueued();
         }
-        foreach (var task in dropped) task.Abandon(new FutureCancelledException("The pool was terminated before the task ran."));
+        foreach (var task in dropped) task.Abandon(Terminated());
         StopAccepting();
+        JoinFeeders();
         JoinWorkers();
     }
+
+    private static FutureCancelledException Terminated() => new("The pool was terminated before the task ran.");
 
     /// <inheritdoc/>
     public void Join()
     {
         ThrowIfRunning();
+        JoinFeeders();
         JoinWorkers();
     }
 
@@ -174,20 +191,107 @@ public abstract class PoolBase : IPool
         ArgumentNullException.ThrowIfNull(fn);
         ArgumentNullException.ThrowIfNull(items);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
-        TSource[] array = [.. items];
-        var iterator = new PoolResultIterator<TResult>(array.Length, ordered);
-        Schedule(ChunkTask<TSource, TResult>.Split(fn, array, chunkSize, iterator));
+        var iterator = new PoolResultIterator<TResult>(ordered);
+        if (items is ICollection<TSource> or IReadOnlyCollection<TSource>)
+        {
+            TSource[] array = [.. items];
+            iterator.Extend(array.Length);
+            Schedule(ChunkTask<TSource, TResult>.Split(fn, array, chunkSize, iterator));
+            iterator.EndFeeding();
+        }
+        else
+        {
+            StartFeeder(fn, items, chunkSize, iterator);
+        }
         return iterator;
+    }
+
+    // A lazy source is read on its own thread, as Python's task handler reads imap's iterable: results stream out
+    // while the source is still producing, and a slow or endless source never blocks the caller.
+    private void StartFeeder<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int chunkSize,
+        PoolResultIterator<TResult> iterator)
+    {
+        var feeder = new Thread(() => Feed(fn, items, chunkSize, iterator)) { IsBackground = true, Name = $"{GetType().Name}-tasks" };
+        lock (_stateLock)
+        {
+            ThrowIfNotAccepting();
+            _feeding++;
+            _feeders.RemoveAll(f => !f.IsAlive && f.ThreadState != ThreadState.Unstarted);
+            _feeders.Add(feeder);
+        }
+        feeder.Start();
+    }
+
+    private void Feed<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int chunkSize, PoolResultIterator<TResult> iterator)
+    {
+        var fed = 0;
+        try
+        {
+            foreach (var chunk in items.Chunk(chunkSize))
+            {
+                iterator.Extend(chunk.Length);
+                var task = new ChunkTask<TSource, TResult>(fn, chunk, fed, iterator);
+                fed += chunk.Length;
+                if (!TryFeed(task)) break;
+            }
+        }
+#pragma warning disable CA1031 // Python: an exception from imap's iterable is delivered to the iterator, at its place
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            iterator.Extend(1);
+            ((IChunkSink<TResult>)iterator).OnChunkFailed(fed, 1, ex);
+        }
+        finally
+        {
+            iterator.EndFeeding();
+            bool stop;
+            lock (_stateLock) stop = --_feeding == 0 && _state != RunState.Run;
+            if (stop) StopAccepting();
+        }
+    }
+
+    /// <summary>Queues a task of a feeder: allowed after Close (Python keeps feeding), refused after Terminate.</summary>
+    private bool TryFeed(PoolTask task)
+    {
+        Exception reason;
+        lock (_stateLock)
+        {
+            if (_brokenReason is null && _state != RunState.Terminate)
+            {
+                Enqueue(task);
+                return true;
+            }
+            reason = _brokenReason is not null ? Broken() : Terminated();
+        }
+        task.Abandon(reason);
+        return false;
+    }
+
+    private void JoinFeeders()
+    {
+        Thread[] feeders;
+        lock (_stateLock) feeders = [.. _feeders];
+        foreach (var feeder in feeders)
+        {
+            if (feeder != Thread.CurrentThread) feeder.Join();
+        }
+        lock (_stateLock) _feeders.RemoveAll(f => !f.IsAlive);
     }
 
     private void Schedule(List<PoolTask> tasks)
     {
         lock (_stateLock)
         {
-            if (_brokenReason is not null) throw Broken();
-            if (_state != RunState.Run) throw new InvalidOperationException("Pool not running");
+            ThrowIfNotAccepting();
             foreach (var task in tasks) Enqueue(task);
         }
+    }
+
+    private void ThrowIfNotAccepting()
+    {
+        if (_brokenReason is not null) throw Broken();
+        if (_state != RunState.Run) throw new InvalidOperationException("Pool not running");
     }
 
     private void ThrowIfRunning()

@@ -17,19 +17,15 @@ public sealed class PoolResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>,
 {
     private readonly object _gate = new();
     private readonly bool _ordered;
-    private readonly Entry[] _slots;           // ordered: one per item
+    private readonly List<Entry> _slots = [];  // ordered: one per item fed so far
     private readonly Queue<Entry> _arrived = []; // unordered: in completion order
     private int _next;                         // ordered: next slot to hand out
-    private int _expected;                     // entries that will be handed out in all
+    private int _expected;                     // entries to hand out for the items fed so far
+    private bool _fed;                         // no more items will come
     private int _handedOut;
     private TaskCompletionSource? _signal;
 
-    internal PoolResultIterator(int length, bool ordered)
-    {
-        _ordered = ordered;
-        _slots = ordered ? new Entry[length] : [];
-        _expected = length;
-    }
+    internal PoolResultIterator(bool ordered) => _ordered = ordered;
 
     private enum Kind : byte
     {
@@ -45,15 +41,26 @@ public sealed class PoolResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>,
     /// </summary>
     /// <exception cref="TimeoutException">The next result did not arrive in time (Python: <c>multiprocessing.TimeoutError</c>).</exception>
     /// <exception cref="InvalidOperationException">Every result was handed out (Python: <c>StopIteration</c>).</exception>
-    public T Next(TimeSpan? timeout = null)
+    public T Next(TimeSpan? timeout = null) =>
+        TryNext(timeout, out var value) ? value : throw new InvalidOperationException("No more results (StopIteration).");
+
+    private bool TryNext(TimeSpan? timeout, out T value)
     {
         var deadline = FutureDeadline.Start(timeout);
         lock (_gate)
         {
             while (true)
             {
-                if (_handedOut == _expected) throw new InvalidOperationException("No more results (StopIteration).");
-                if (TryTakeLocked(out var entry)) return Unwrap(entry);
+                if (IsExhaustedLocked)
+                {
+                    value = default!;
+                    return false;
+                }
+                if (TryTakeLocked(out var entry))
+                {
+                    value = Unwrap(entry);
+                    return true;
+                }
                 var milliseconds = deadline.RemainingMilliseconds;
                 if (milliseconds == 0) throw new TimeoutException($"The next result did not arrive within {timeout}.");
                 Monitor.Wait(_gate, milliseconds);
@@ -64,14 +71,20 @@ public sealed class PoolResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>,
     /// <summary>Awaitable twin of <see cref="Next"/>.</summary>
     public async Task<T> NextAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        var (more, value) = await TryNextAsync(timeout, cancellationToken).ConfigureAwait(false);
+        return more ? value : throw new InvalidOperationException("No more results (StopIteration).");
+    }
+
+    private async Task<(bool More, T Value)> TryNextAsync(TimeSpan? timeout, CancellationToken cancellationToken)
+    {
         var deadline = FutureDeadline.Start(timeout);
         while (true)
         {
             Task changed;
             lock (_gate)
             {
-                if (_handedOut == _expected) throw new InvalidOperationException("No more results (StopIteration).");
-                if (TryTakeLocked(out var entry)) return Unwrap(entry);
+                if (IsExhaustedLocked) return (false, default!);
+                if (TryTakeLocked(out var entry)) return (true, Unwrap(entry));
                 _signal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 changed = _signal.Task;
             }
@@ -91,14 +104,36 @@ public sealed class PoolResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>,
     {
         get
         {
-            lock (_gate) return _handedOut < _expected;
+            lock (_gate) return !IsExhaustedLocked;
+        }
+    }
+
+    private bool IsExhaustedLocked => _fed && _handedOut == _expected;
+
+    /// <summary>Announces <paramref name="count"/> more items, before their chunk is queued.</summary>
+    internal void Extend(int count)
+    {
+        lock (_gate)
+        {
+            if (_ordered) _slots.AddRange(Enumerable.Repeat(default(Entry), count));
+            _expected += count;
+        }
+    }
+
+    /// <summary>No more items will be announced: once the announced ones are handed out, the iteration ends.</summary>
+    internal void EndFeeding()
+    {
+        lock (_gate)
+        {
+            _fed = true;
+            SignalLocked();
         }
     }
 
     /// <summary>Enumerates the remaining results, waiting for each. Python: <c>IMapIterator.__iter__</c>.</summary>
     public IEnumerator<T> GetEnumerator()
     {
-        while (HasMore) yield return Next();
+        while (TryNext(null, out var value)) yield return value;
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
@@ -106,7 +141,12 @@ public sealed class PoolResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>,
     /// <summary>Enumerates the remaining results asynchronously (Python: <c>IMapIterator.__iter__</c>, awaited).</summary>
     public async IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default)
     {
-        while (HasMore) yield return await NextAsync(null, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            var (more, value) = await TryNextAsync(null, cancellationToken).ConfigureAwait(false);
+            if (!more) yield break;
+            yield return value;
+        }
     }
 
     void IChunkSink<T>.OnChunkDone(int start, T[] results)
@@ -145,8 +185,8 @@ public sealed class PoolResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>,
     private bool TryTakeLocked(out Entry entry)
     {
         if (!_ordered) return _arrived.TryDequeue(out entry);
-        while (_next < _slots.Length && _slots[_next].Kind == Kind.Skipped) _next++;
-        entry = _next < _slots.Length ? _slots[_next] : default;
+        while (_next < _slots.Count && _slots[_next].Kind == Kind.Skipped) _next++;
+        entry = _next < _slots.Count ? _slots[_next] : default;
         if (entry.Kind == Kind.Pending) return false;
         _slots[_next++] = default; // do not keep results alive once handed out
         return true;

@@ -41,39 +41,39 @@ internal sealed class ApplyTask<T>(Func<T> fn, Future<T> future) : PoolTask
     public override void Abandon(Exception reason) => future.TrySetException(reason);
 }
 
-/// <summary>One chunk of a map: <paramref name="count"/> items from <paramref name="start"/> (Python: <c>mapstar</c> over a chunk).</summary>
-internal sealed class ChunkTask<TSource, TResult>(Func<TSource, TResult> fn, TSource[] items, int start, int count, IChunkSink<TResult> sink)
+/// <summary>One chunk of a map: the items, and the index of the first in the whole input (Python: <c>mapstar</c> over a chunk).</summary>
+internal sealed class ChunkTask<TSource, TResult>(Func<TSource, TResult> fn, ArraySegment<TSource> items, int index, IChunkSink<TResult> sink)
     : PoolTask
 {
     public Func<TSource, TResult> Function => fn;
 
-    public ArraySegment<TSource> Items => new(items, start, count);
+    public ArraySegment<TSource> Items => items;
 
     public override void Run()
     {
-        var results = new TResult[count];
+        var results = new TResult[items.Count];
         try
         {
-            for (var i = 0; i < count; i++) results[i] = fn(items[start + i]);
+            for (var i = 0; i < results.Length; i++) results[i] = fn(items[i]);
         }
 #pragma warning disable CA1031 // the chunk's exception is its outcome, delivered to the sink
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            sink.OnChunkFailed(start, count, ex);
+            sink.OnChunkFailed(index, items.Count, ex);
             return;
         }
-        sink.OnChunkDone(start, results);
+        sink.OnChunkDone(index, results);
     }
 
-    public override void Abandon(Exception reason) => sink.OnChunkFailed(start, count, reason);
+    public override void Abandon(Exception reason) => sink.OnChunkFailed(index, items.Count, reason);
 
     /// <summary>Splits <paramref name="items"/> into chunks of <paramref name="chunkSize"/> (Python: <c>Pool._get_tasks</c>).</summary>
     public static List<PoolTask> Split(Func<TSource, TResult> fn, TSource[] items, int chunkSize, IChunkSink<TResult> sink)
     {
         var tasks = new List<PoolTask>((items.Length + chunkSize - 1) / chunkSize);
         for (var start = 0; start < items.Length; start += chunkSize)
-            tasks.Add(new ChunkTask<TSource, TResult>(fn, items, start, Math.Min(chunkSize, items.Length - start), sink));
+            tasks.Add(new ChunkTask<TSource, TResult>(fn, new ArraySegment<TSource>(items, start, Math.Min(chunkSize, items.Length - start)), start, sink));
         return tasks;
     }
 }

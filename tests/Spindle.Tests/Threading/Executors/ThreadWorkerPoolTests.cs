@@ -375,4 +375,83 @@ public sealed class ThreadWorkerPoolTests : LeakCheckedTest
         pool.Join();
         Assert.Throws<InvalidOperationException>(() => pool.ApplyAsync(() => 2));
     }
+
+    private static IEnumerable<int> GatedSource(ManualResetEventSlim gate, int before, int after)
+    {
+        for (var i = 0; i < before; i++) yield return i;
+        if (!gate.Wait(Long)) throw new TimeoutException("the source was never released");
+        for (var i = before; i < before + after; i++) yield return i;
+    }
+
+    [Fact]
+    public void IMap_streams_results_while_a_lazy_source_is_still_producing()
+    {
+        using var gate = new ManualResetEventSlim();
+        using var pool = new ThreadWorkerPool(2);
+        var results = pool.IMap(x => x * 2, GatedSource(gate, before: 2, after: 2));
+        Assert.Equal(0, results.Next(Long)); // the source is blocked: these came from what it produced so far
+        Assert.Equal(2, results.Next(Long));
+        Assert.Throws<TimeoutException>(() => results.Next(Short));
+        gate.Set();
+        Assert.Equal([4, 6], results.ToList());
+        Assert.False(results.HasMore);
+    }
+
+    [Fact]
+    public void IMapUnordered_over_a_lazy_source_with_chunks_yields_everything()
+    {
+        using var pool = new ThreadWorkerPool(3);
+        Assert.Equal(Enumerable.Range(0, 50), pool.IMapUnordered(x => x, Enumerable.Range(0, 50).Select(x => x), chunkSize: 4).Order());
+    }
+
+    [Fact]
+    public void Close_while_a_lazy_source_is_feeding_still_runs_all_of_it()
+    {
+        using var gate = new ManualResetEventSlim();
+        var pool = new ThreadWorkerPool(2);
+        var results = pool.IMap(x => x + 1, GatedSource(gate, before: 1, after: 3));
+        Assert.Equal(1, results.Next(Long));
+        pool.Close();
+        gate.Set();
+        Assert.Equal([2, 3, 4], results.ToList());
+        pool.Join();
+        pool.Dispose();
+    }
+
+    [Fact]
+    public void An_exception_from_a_lazy_source_is_raised_at_its_place()
+    {
+        static IEnumerable<int> Failing()
+        {
+            yield return 1;
+            throw new EndOfStreamException("source broke");
+        }
+        using var pool = new ThreadWorkerPool(2);
+        var results = pool.IMap(x => x, Failing());
+        Assert.Equal(1, results.Next(Long));
+        var error = Assert.Throws<EndOfStreamException>(() => results.Next(Long));
+        Assert.Equal("source broke", error.Message);
+        Assert.Throws<InvalidOperationException>(() => results.Next(Long));
+    }
+
+    [Fact]
+    public void Terminate_stops_feeding_a_lazy_source()
+    {
+        using var gate = new ManualResetEventSlim();
+        var pool = new ThreadWorkerPool(1);
+        var results = pool.IMap(x => x, GatedSource(gate, before: 1, after: 5));
+        Assert.Equal(0, results.Next(Long));
+        var terminator = new Thread(pool.Terminate);
+        terminator.Start();
+        Assert.True(SpinWait.SpinUntil(() => !pool.IsRunning, Long));
+        gate.Set(); // the feeder resumes, finds the pool terminated and stops
+        terminator.Join();
+        var rest = new List<int>();
+        Assert.Throws<FutureCancelledException>(() =>
+        {
+            foreach (var value in results) rest.Add(value);
+        });
+        Assert.Empty(rest);
+        Assert.Throws<InvalidOperationException>(() => pool.IMap(x => x, Enumerable.Range(0, 3).Select(x => x)));
+    }
 }
