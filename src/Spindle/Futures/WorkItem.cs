@@ -12,8 +12,14 @@ internal interface IWorkItem
     /// <summary>Runs the work unless the future was cancelled, and completes the future.</summary>
     void Run();
 
-    /// <summary>Fails the future without running the work (a broken executor).</summary>
+    /// <summary>Fails the future without running the work (a broken executor, a dead worker process).</summary>
     void Fail(Exception reason);
+
+    /// <summary>
+    /// Completes the future with a result computed elsewhere (a process, a broker), typed only at run time;
+    /// false if the future was already done.
+    /// </summary>
+    bool TryComplete(object? result);
 }
 
 /// <summary>
@@ -54,6 +60,12 @@ internal sealed class WorkItem<T> : Future<T>, IWorkItem
     {
         _fn = null;
         TrySetException(reason);
+    }
+
+    public bool TryComplete(object? result)
+    {
+        _fn = null;
+        return TrySetResult((T)result!);
     }
 
     /// <summary>Cancels the future when <paramref name="token"/> fires before the work starts.</summary>

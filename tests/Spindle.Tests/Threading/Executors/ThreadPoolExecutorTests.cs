@@ -417,4 +417,19 @@ public sealed class ThreadPoolExecutorTests : LeakCheckedTest
             Assert.Equal(n, executor.Submit(() => n).Result(Long)); // workers go back to spinning or parking between tasks
         }
     }
+
+    [Fact]
+    public void A_work_item_can_be_completed_from_elsewhere_with_a_boxed_result()
+    {
+        // What an executor that ships work to a process or a broker does with the reply.
+        var item = ShipOut(new WorkItem<int>(() => throw new InvalidOperationException("must not run here")));
+        Assert.NotNull(item.Function);
+        Assert.True(item.Future.SetRunningOrNotifyCancel());
+        Assert.True(item.TryComplete(41 + 1));
+        Assert.False(item.TryComplete(0));
+        Assert.Equal(42, ((Future<int>)item.Future).Result());
+        Assert.Null(item.Function);
+    }
+
+    private static IWorkItem ShipOut(IWorkItem item) => item;
 }
