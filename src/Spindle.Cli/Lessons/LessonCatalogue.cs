@@ -9,6 +9,7 @@ internal static class LessonCatalogue
         .. ThreadLessons.All,
         .. SyncLessons.All,
         .. QueueLessons.All,
+        .. FutureLessons.All,
     ];
 
     /// <summary>The lesson called <paramref name="name"/> (case-insensitive), or null.</summary>

@@ -8,14 +8,14 @@ internal sealed class CallbackDispatcher
 {
     private readonly Queue<Action> _callbacks = new();
     private readonly object _gate = new();
-    private readonly Thread _thread;
+    private readonly SpindleThread _thread;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _completing;
     private bool _exitedFlag;
 
     public CallbackDispatcher(string name)
     {
-        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _thread = new SpindleThread(Run, name, daemon: true);
         _thread.Start();
     }
 
@@ -48,7 +48,7 @@ internal sealed class CallbackDispatcher
 
     public void Join()
     {
-        if (Thread.CurrentThread != _thread) _thread.Join();
+        if (Threads.Current != _thread) _thread.Join();
     }
 
     private void Run()

@@ -16,7 +16,7 @@ public sealed class ThreadPoolExecutor : ExecutorBase
     private static int s_counter = -1;
 
     private readonly WorkQueue<IWorkItem> _queue = new();
-    private readonly List<Thread> _threads = [];
+    private readonly List<SpindleThread> _threads = [];
     private readonly string _threadNamePrefix;
     private readonly Action? _initializer;
     private readonly Action _onIdle;
@@ -77,11 +77,8 @@ public sealed class ThreadPoolExecutor : ExecutorBase
         lock (_threads)
         {
             if (_threads.Count >= MaxWorkers) return;
-            var thread = new Thread(Work)
-            {
-                IsBackground = true,
-                Name = $"{_threadNamePrefix}_{_threads.Count}",
-            };
+            // Workers are Spindle threads, as Python's are threading.Thread: Threads.Current names them, Enumerate lists them.
+            var thread = new SpindleThread(Work, $"{_threadNamePrefix}_{_threads.Count}", daemon: true);
             _threads.Add(thread);
             _full = _threads.Count == MaxWorkers;
             thread.Start();
@@ -113,11 +110,11 @@ public sealed class ThreadPoolExecutor : ExecutorBase
     {
         _queue.Close();
         if (!wait) return;
-        Thread[] threads;
+        SpindleThread[] threads;
         lock (_threads) threads = [.. _threads];
         foreach (var thread in threads)
         {
-            if (thread != Thread.CurrentThread) thread.Join();
+            if (thread != Threads.Current) thread.Join();
         }
     }
 }

@@ -15,7 +15,7 @@ public sealed class ThreadWorkerPool : PoolBase
     private static int s_poolCounter = -1;
 
     private readonly WorkQueue<PoolTask> _queue = new();
-    private readonly List<Thread> _workers = []; // live ones, plus retired ones not yet joined by their successor
+    private readonly List<SpindleThread> _workers = []; // live ones, plus retired ones not yet joined by their successor
     private readonly string _name;
     private readonly Action? _initializer;
     private readonly int? _maxTasksPerChild;
@@ -50,19 +50,15 @@ public sealed class ThreadWorkerPool : PoolBase
         return processes ?? Environment.ProcessorCount;
     }
 
-    private void StartWorkerLocked(Thread? predecessor)
+    private void StartWorkerLocked(SpindleThread? predecessor)
     {
-        var thread = new Thread(() => Work(predecessor))
-        {
-            IsBackground = true,
-            Name = $"{_name}_{_workerCounter++}",
-        };
+        var thread = new SpindleThread(() => Work(predecessor), $"{_name}_{_workerCounter++}", daemon: true);
         _workers.Add(thread);
         if (predecessor is null) _running++;
         thread.Start();
     }
 
-    private void Work(Thread? predecessor)
+    private void Work(SpindleThread? predecessor)
     {
         if (predecessor is not null)
         {
@@ -105,7 +101,7 @@ public sealed class ThreadWorkerPool : PoolBase
         lock (_workers)
         {
             if (_stopping) return false;
-            StartWorkerLocked(Thread.CurrentThread);
+            StartWorkerLocked(Threads.Current);
             return true;
         }
     }
@@ -138,23 +134,23 @@ public sealed class ThreadWorkerPool : PoolBase
     private protected override void JoinWorkers()
     {
         bool onWorker;
-        lock (_workers) onWorker = _workers.Contains(Thread.CurrentThread);
+        lock (_workers) onWorker = _workers.Contains(Threads.Current);
         while (true)
         {
-            Thread[] workers;
+            SpindleThread[] workers;
             lock (_workers) workers = [.. _workers];
             if (workers.Length == 0) break;
             foreach (var worker in workers)
             {
-                if (worker != Thread.CurrentThread) worker.Join();
+                if (worker != Threads.Current) worker.Join();
             }
             lock (_workers)
             {
                 foreach (var worker in workers)
                 {
-                    if (worker != Thread.CurrentThread) _workers.Remove(worker);
+                    if (worker != Threads.Current) _workers.Remove(worker);
                 }
-                if (_workers.Count == 0 || _workers.TrueForAll(w => w == Thread.CurrentThread)) break;
+                if (_workers.Count == 0 || _workers.TrueForAll(w => w == Threads.Current)) break;
             }
         }
         // A task that terminates its own pool cannot wait for the result handler: it waits for this very worker.
