@@ -86,7 +86,7 @@ internal sealed class CompletionWaiter : FutureListener
     };
 
     /// <summary>Blocks until the return condition holds; false if the deadline passed first.</summary>
-    public bool WaitSignalled(FutureDeadline deadline)
+    public bool WaitSignalled(Deadline deadline)
     {
         lock (_gate)
         {
@@ -101,7 +101,7 @@ internal sealed class CompletionWaiter : FutureListener
     }
 
     /// <summary>Awaitable twin of <see cref="WaitSignalled"/>.</summary>
-    public async Task<bool> WaitSignalledAsync(FutureDeadline deadline, CancellationToken cancellationToken)
+    public async Task<bool> WaitSignalledAsync(Deadline deadline, CancellationToken cancellationToken)
     {
         Task signalled;
         lock (_gate)
@@ -112,7 +112,7 @@ internal sealed class CompletionWaiter : FutureListener
         }
         try
         {
-            await signalled.WaitAsync(deadline.RemainingOrInfinite, cancellationToken).ConfigureAwait(false);
+            await signalled.WaitAsync(deadline.Remaining, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (TimeoutException)

@@ -69,7 +69,7 @@ public abstract class ExecutorBase : IExecutor
         ArgumentNullException.ThrowIfNull(fn);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
-        var deadline = FutureDeadline.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         if (chunkSize == 1)
         {
             var futures = new List<Future<TResult>>();
@@ -90,7 +90,7 @@ public abstract class ExecutorBase : IExecutor
         Submit(() => Array.ConvertAll(chunk, item => fn(item)), cancellationToken);
 
     // Python's result_iterator: each result with the time left; cancel the rest when the consumer stops or a result throws.
-    private static IEnumerable<TResult> ResultsInOrder<TUnit, TResult>(List<Future<TUnit>> futures, FutureDeadline deadline,
+    private static IEnumerable<TResult> ResultsInOrder<TUnit, TResult>(List<Future<TUnit>> futures, Deadline deadline,
         Func<TUnit, IEnumerable<TResult>> expand)
     {
         var next = 0;
@@ -102,7 +102,7 @@ public abstract class ExecutorBase : IExecutor
                 TUnit unit;
                 try
                 {
-                    unit = future.Result(deadline.Remaining);
+                    unit = future.Result(deadline.RemainingOrNull);
                 }
                 finally
                 {

@@ -141,8 +141,8 @@ public abstract class Future
     internal bool WaitDone(TimeSpan? timeout)
     {
         if (IsDone) return true;
-        var deadline = FutureDeadline.Start(timeout);
-        if (deadline.HasPassed) return IsDone;
+        var deadline = Deadline.Start(timeout);
+        if (deadline.HasExpired) return IsDone;
         // Most waits are short (the work is already running): spin a little before paying for a Monitor wait.
         var spinner = default(SpinWait);
         for (var i = 0; i < WaitSpins; i++)
@@ -171,13 +171,13 @@ public abstract class Future
     /// <summary>Awaitable twin of <see cref="WaitDone"/>: completes with whether the future is done.</summary>
     internal async Task<bool> WaitDoneAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        var deadline = FutureDeadline.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         if (IsDone) return true;
         var listener = new TaskListener();
         if (!TryAddListener(listener)) return true;
         try
         {
-            await listener.Done.Task.WaitAsync(deadline.RemainingOrInfinite, cancellationToken).ConfigureAwait(false);
+            await listener.Done.Task.WaitAsync(deadline.Remaining, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (TimeoutException)

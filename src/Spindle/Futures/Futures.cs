@@ -17,7 +17,7 @@ public static class Futures
     /// <param name="returnWhen">When to return.</param>
     public static DoneAndNotDone Wait(IEnumerable<Future> futures, TimeSpan? timeout = null, ReturnWhen returnWhen = ReturnWhen.AllCompleted)
     {
-        var deadline = FutureDeadline.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         var waiter = CompletionWaiter.Install(futures, returnWhen);
         try
         {
@@ -35,7 +35,7 @@ public static class Futures
     public static async Task<DoneAndNotDone> WaitAsync(IEnumerable<Future> futures, TimeSpan? timeout = null,
         ReturnWhen returnWhen = ReturnWhen.AllCompleted, CancellationToken cancellationToken = default)
     {
-        var deadline = FutureDeadline.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         var waiter = CompletionWaiter.Install(futures, returnWhen);
         try
         {
@@ -61,7 +61,7 @@ public static class Futures
     public static IEnumerable<Future> AsCompleted(IEnumerable<Future> futures, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(futures);
-        return AsCompletedIterator(futures, FutureDeadline.Start(timeout));
+        return AsCompletedIterator(futures, Deadline.Start(timeout));
     }
 
     /// <summary>
@@ -72,10 +72,10 @@ public static class Futures
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(futures);
-        return AsCompletedAsyncIterator(futures, FutureDeadline.Start(timeout), cancellationToken);
+        return AsCompletedAsyncIterator(futures, Deadline.Start(timeout), cancellationToken);
     }
 
-    private static IEnumerable<Future> AsCompletedIterator(IEnumerable<Future> futures, FutureDeadline deadline)
+    private static IEnumerable<Future> AsCompletedIterator(IEnumerable<Future> futures, Deadline deadline)
     {
         var waiter = CompletionWaiter.Install(futures, ReturnWhen.FirstCompleted);
         try
@@ -102,7 +102,7 @@ public static class Futures
         }
     }
 
-    private static async IAsyncEnumerable<Future> AsCompletedAsyncIterator(IEnumerable<Future> futures, FutureDeadline deadline,
+    private static async IAsyncEnumerable<Future> AsCompletedAsyncIterator(IEnumerable<Future> futures, Deadline deadline,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var waiter = CompletionWaiter.Install(futures, ReturnWhen.FirstCompleted);

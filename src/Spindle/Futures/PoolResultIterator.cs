@@ -46,7 +46,7 @@ public sealed class PoolResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>,
 
     private bool TryNext(TimeSpan? timeout, out T value)
     {
-        var deadline = FutureDeadline.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         lock (_gate)
         {
             while (true)
@@ -77,7 +77,7 @@ public sealed class PoolResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>,
 
     private async Task<(bool More, T Value)> TryNextAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        var deadline = FutureDeadline.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         while (true)
         {
             Task changed;
@@ -90,7 +90,7 @@ public sealed class PoolResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>,
             }
             try
             {
-                await changed.WaitAsync(deadline.RemainingOrInfinite, cancellationToken).ConfigureAwait(false);
+                await changed.WaitAsync(deadline.Remaining, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {

@@ -27,7 +27,7 @@ public static class Multiplex
         ArgumentNullException.ThrowIfNull(read);
         ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(error);
-        var wait = WaitTimeout.Normalize(timeout, nameof(timeout));
+        var wait = Deadline.Validate(timeout, nameof(timeout));
 
         // One pollfd per distinct fd, however many lists name it.
         var slots = new Dictionary<int, int>();

@@ -91,7 +91,7 @@ public abstract class Selector : ISelector
     /// <inheritdoc/>
     public ReadyList Select(TimeSpan? timeout = null)
     {
-        var wait = WaitTimeout.Normalize(timeout, nameof(timeout));
+        var wait = Deadline.Validate(timeout, nameof(timeout));
         ThrowIfDisposed();
         var lifetime = _lifetime!;
         var added = false;
@@ -117,7 +117,7 @@ public abstract class Selector : ISelector
     /// <inheritdoc/>
     public Task<ReadyList> SelectAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        WaitTimeout.Normalize(timeout, nameof(timeout));
+        Deadline.Validate(timeout, nameof(timeout));
         ThrowIfDisposed();
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<ReadyList>(cancellationToken);
         return Task.Run(() =>

@@ -8,15 +8,6 @@ namespace Spindle.Selectors;
 /// </summary>
 internal static class WaitTimeout
 {
-    /// <summary>null for "forever" (null or <see cref="Timeout.InfiniteTimeSpan"/>); throws for other negative values.</summary>
-    public static TimeSpan? Normalize(TimeSpan? timeout, string paramName)
-    {
-        if (timeout is not { } t || t == Timeout.InfiniteTimeSpan) return null;
-        if (t < TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(paramName, t, "The timeout must be non-negative, null or Timeout.InfiniteTimeSpan.");
-        return t;
-    }
-
     /// <summary>Milliseconds for poll/epoll_wait: −1 forever, rounded up so a wait never ends early (as CPython does).</summary>
     public static int ToMilliseconds(TimeSpan? timeout)
     {

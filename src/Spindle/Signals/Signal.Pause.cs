@@ -19,7 +19,7 @@ public static partial class Signal
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than infinite.</exception>
     public static bool Pause(TimeSpan? timeout)
     {
-        var wait = WaitTimeout.Normalize(timeout, nameof(timeout));
+        var wait = Deadline.Validate(timeout, nameof(timeout));
         var next = Volatile.Read(ref s_nextSignal).Task;
         if (wait is null)
         {
@@ -36,7 +36,7 @@ public static partial class Signal
     /// <summary>Awaitable <see cref="Pause(TimeSpan?)"/>: true once a handled signal arrived, false on timeout.</summary>
     public static async Task<bool> PauseAsync(TimeSpan? timeout, CancellationToken cancellationToken = default)
     {
-        var wait = WaitTimeout.Normalize(timeout, nameof(timeout));
+        var wait = Deadline.Validate(timeout, nameof(timeout));
         var next = Volatile.Read(ref s_nextSignal).Task;
         if (wait is null)
         {

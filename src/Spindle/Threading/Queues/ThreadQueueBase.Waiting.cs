@@ -87,19 +87,19 @@ public abstract partial class ThreadQueueBase<T>
     }
 
     /// <summary>Runs <paramref name="op"/>, blocking up to <paramref name="limit"/>; false if it timed out.</summary>
-    private bool Run<TOperation>(ref TOperation op, QueueTimeout limit)
+    private bool Run<TOperation>(ref TOperation op, TimeSpan? limit)
         where TOperation : struct, IOperation =>
         TryOnce(ref op) switch
         {
             Status.Done => true,
             Status.ShutDown => throw new QueueShutDownException(),
-            _ => !limit.IsZero && WaitSync(ref op, limit),
+            _ => limit != TimeSpan.Zero && WaitSync(ref op, limit),
         };
 
-    private bool WaitSync<TOperation>(ref TOperation op, QueueTimeout limit)
+    private bool WaitSync<TOperation>(ref TOperation op, TimeSpan? limit)
         where TOperation : struct, IOperation
     {
-        var deadline = limit.Start();
+        var deadline = Deadline.Start(limit);
         var spinner = default(SpinWait);
         while (!op.LooksReady(this) && spinner.Count < SpinLimit) spinner.SpinOnce(sleep1Threshold: -1);
 
@@ -117,7 +117,7 @@ public abstract partial class ThreadQueueBase<T>
                     status = op.TryLocked(this, out toWake);
                     if (status == Status.NotReady)
                     {
-                        remaining = deadline.RemainingMilliseconds();
+                        remaining = deadline.RemainingMilliseconds;
                         if (remaining == 0) status = Status.TimedOut;
                     }
                     if (status == Status.NotReady)
@@ -153,10 +153,10 @@ public abstract partial class ThreadQueueBase<T>
     /// The awaitable wait loop. The operation only ever takes effect inside <see cref="IOperation.TryLocked"/>, so a
     /// cancelled wait has not put or taken anything.
     /// </summary>
-    private async ValueTask<(bool Done, TOperation Op)> WaitAsync<TOperation>(TOperation op, QueueTimeout limit, CancellationToken cancellationToken)
+    private async ValueTask<(bool Done, TOperation Op)> WaitAsync<TOperation>(TOperation op, TimeSpan? limit, CancellationToken cancellationToken)
         where TOperation : struct, IOperation
     {
-        var deadline = limit.Start();
+        var deadline = Deadline.Start(limit);
         var waiters = op.Waiters(this);
         QueueAsyncWaiter? waiter = null;
         try
@@ -168,7 +168,7 @@ public abstract partial class ThreadQueueBase<T>
                 lock (_lock)
                 {
                     status = op.TryLocked(this, out toWake);
-                    if (status == Status.NotReady && deadline.RemainingMilliseconds() == 0) status = Status.TimedOut;
+                    if (status == Status.NotReady && deadline.RemainingMilliseconds == 0) status = Status.TimedOut;
                     if (status == Status.NotReady)
                     {
                         if (waiter?.Owner is null)
@@ -192,7 +192,7 @@ public abstract partial class ThreadQueueBase<T>
 
                 try
                 {
-                    await waiter!.Task.WaitAsync(deadline.RemainingTimeSpan(), cancellationToken).ConfigureAwait(false);
+                    await waiter!.Task.WaitAsync(deadline.Remaining, cancellationToken).ConfigureAwait(false);
                 }
                 catch (TimeoutException)
                 {

@@ -56,7 +56,7 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
     public void Put(T item, TimeSpan? timeout = null)
     {
         var op = new PutOperation(item);
-        if (!Run(ref op, QueueTimeout.From(timeout, nameof(timeout)))) throw FullException();
+        if (!Run(ref op, Deadline.Validate(timeout, nameof(timeout)))) throw FullException();
     }
 
     /// <summary>Puts without waiting. Python: <c>Queue.put_nowait(item)</c>.</summary>
@@ -65,7 +65,7 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
     public void PutNoWait(T item)
     {
         var op = new PutOperation(item);
-        if (!Run(ref op, default)) throw FullException();
+        if (!Run(ref op, TimeSpan.Zero)) throw FullException();
     }
 
     /// <summary>Puts if room appears within <paramref name="timeout"/> (zero: no wait); Python's <c>put</c> with <c>queue.Full</c> caught.</summary>
@@ -75,7 +75,7 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
     public bool TryPut(T item, TimeSpan timeout = default)
     {
         var op = new PutOperation(item);
-        return Run(ref op, QueueTimeout.From(timeout, nameof(timeout)));
+        return Run(ref op, Deadline.Validate(timeout, nameof(timeout)));
     }
 
     /// <summary>
@@ -87,14 +87,14 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
     /// <exception cref="OperationCanceledException">Cancelled before the item was put.</exception>
     public ValueTask PutAsync(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var limit = QueueTimeout.From(timeout, nameof(timeout));
+        var limit = Deadline.Validate(timeout, nameof(timeout));
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
         var op = new PutOperation(item);
         return TryOnce(ref op) switch
         {
             Status.Done => ValueTask.CompletedTask,
             Status.ShutDown => ValueTask.FromException(new QueueShutDownException()),
-            _ when limit.IsZero => ValueTask.FromException(FullException()),
+            _ when limit == TimeSpan.Zero => ValueTask.FromException(FullException()),
             _ => PutSlowAsync(op, limit, cancellationToken),
         };
     }
@@ -106,7 +106,7 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
     public T Get(TimeSpan? timeout = null)
     {
         var op = default(GetOperation);
-        if (!Run(ref op, QueueTimeout.From(timeout, nameof(timeout)))) throw EmptyException();
+        if (!Run(ref op, Deadline.Validate(timeout, nameof(timeout)))) throw EmptyException();
         return op.Item;
     }
 
@@ -116,7 +116,7 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
     public T GetNoWait()
     {
         var op = default(GetOperation);
-        if (!Run(ref op, default)) throw EmptyException();
+        if (!Run(ref op, TimeSpan.Zero)) throw EmptyException();
         return op.Item;
     }
 
@@ -127,7 +127,7 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
     public bool TryGet(out T item, TimeSpan timeout = default)
     {
         var op = default(GetOperation);
-        var done = Run(ref op, QueueTimeout.From(timeout, nameof(timeout)));
+        var done = Run(ref op, Deadline.Validate(timeout, nameof(timeout)));
         item = op.Item;
         return done;
     }
@@ -141,14 +141,14 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
     /// <exception cref="OperationCanceledException">Cancelled before an item was taken.</exception>
     public ValueTask<T> GetAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var limit = QueueTimeout.From(timeout, nameof(timeout));
+        var limit = Deadline.Validate(timeout, nameof(timeout));
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<T>(cancellationToken);
         var op = default(GetOperation);
         return TryOnce(ref op) switch
         {
             Status.Done => new ValueTask<T>(op.Item),
             Status.ShutDown => ValueTask.FromException<T>(new QueueShutDownException()),
-            _ when limit.IsZero => ValueTask.FromException<T>(EmptyException()),
+            _ when limit == TimeSpan.Zero => ValueTask.FromException<T>(EmptyException()),
             _ => GetSlowAsync(op, limit, cancellationToken),
         };
     }
@@ -170,7 +170,7 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
     public bool Join(TimeSpan? timeout = null)
     {
         var op = default(JoinOperation);
-        return Run(ref op, QueueTimeout.From(timeout, nameof(timeout)));
+        return Run(ref op, Deadline.Validate(timeout, nameof(timeout)));
     }
 
     /// <summary>Awaitable twin of <see cref="Join"/> (Python has none).</summary>
@@ -178,11 +178,11 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
     /// <exception cref="OperationCanceledException">Cancelled before all tasks were done.</exception>
     public ValueTask<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var limit = QueueTimeout.From(timeout, nameof(timeout));
+        var limit = Deadline.Validate(timeout, nameof(timeout));
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
         var op = default(JoinOperation);
         if (TryOnce(ref op) == Status.Done) return new ValueTask<bool>(true);
-        return limit.IsZero ? new ValueTask<bool>(false) : JoinSlowAsync(op, limit, cancellationToken);
+        return limit == TimeSpan.Zero ? new ValueTask<bool>(false) : JoinSlowAsync(op, limit, cancellationToken);
     }
 
     /// <summary>
@@ -220,17 +220,17 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
 
     private static QueueEmptyException EmptyException() => new();
 
-    private async ValueTask PutSlowAsync(PutOperation op, QueueTimeout limit, CancellationToken cancellationToken)
+    private async ValueTask PutSlowAsync(PutOperation op, TimeSpan? limit, CancellationToken cancellationToken)
     {
         if (!(await WaitAsync(op, limit, cancellationToken).ConfigureAwait(false)).Done) throw FullException();
     }
 
-    private async ValueTask<T> GetSlowAsync(GetOperation op, QueueTimeout limit, CancellationToken cancellationToken)
+    private async ValueTask<T> GetSlowAsync(GetOperation op, TimeSpan? limit, CancellationToken cancellationToken)
     {
         var (done, finished) = await WaitAsync(op, limit, cancellationToken).ConfigureAwait(false);
         return done ? finished.Item : throw EmptyException();
     }
 
-    private async ValueTask<bool> JoinSlowAsync(JoinOperation op, QueueTimeout limit, CancellationToken cancellationToken) =>
+    private async ValueTask<bool> JoinSlowAsync(JoinOperation op, TimeSpan? limit, CancellationToken cancellationToken) =>
         (await WaitAsync(op, limit, cancellationToken).ConfigureAwait(false)).Done;
 }
