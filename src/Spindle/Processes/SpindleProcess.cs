@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Spindle.Processes;
 
 /// <summary>
@@ -11,14 +13,12 @@ public class SpindleProcess : IDisposable
 {
     private static int s_counter;
 
-    private readonly Lock _gate = new();
-    private readonly Delegate? _target;
-    private readonly object?[] _args;
+    // Parent-side state lives outside the object: a derived instance crosses to the child whole, and only its
+    // public state may cross, so the base class keeps no field but those behind its public settable properties.
+    private static readonly ConditionalWeakTable<SpindleProcess, State> s_states = [];
+
     private string _name;
     private bool _daemon;
-    private LiveChild? _child;
-    private RemoteException? _exception;
-    private bool _closed;
 
     /// <summary>A process that will run <paramref name="target"/>. Python: <c>Process(target=f, name=..., daemon=...)</c>.</summary>
     /// <param name="target">Static method or lambda whose captures can cross a process boundary.</param>
@@ -40,8 +40,7 @@ public class SpindleProcess : IDisposable
 
     private SpindleProcess(Delegate? target, object?[] args, string? name, bool daemon)
     {
-        _target = target;
-        _args = args;
+        s_states.Add(this, new State { Target = target, Args = args });
         _name = name ?? $"SpindleProcess-{Interlocked.Increment(ref s_counter)}";
         _daemon = daemon;
     }
@@ -121,16 +120,16 @@ public class SpindleProcess : IDisposable
         get => _daemon;
         set
         {
-            lock (_gate)
+            lock (S.Gate)
             {
-                if (_child is not null) throw new InvalidOperationException("process has already started");
+                if (S.Child is not null) throw new InvalidOperationException("process has already started");
                 _daemon = value;
             }
         }
     }
 
     /// <summary>The child's pid; null before <see cref="Start"/>. Python: <c>Process.pid</c>.</summary>
-    public int? Pid => _child?.Pid;
+    public int? Pid => S.IsCurrent ? Environment.ProcessId : S.Child?.Pid;
 
     /// <summary>Null while not started or running; 0 on success; 1 when the target threw; N for <c>Environment.Exit(N)</c>; −N when killed by signal N. Python: <c>Process.exitcode</c>.</summary>
     public int? ExitCode
@@ -138,7 +137,7 @@ public class SpindleProcess : IDisposable
         get
         {
             ThrowIfClosed();
-            return _child is { Completion.IsCompleted: true } child ? child.ExitCode : null;
+            return S.Child is { Completion.IsCompleted: true } child ? child.ExitCode : null;
         }
     }
 
@@ -147,8 +146,8 @@ public class SpindleProcess : IDisposable
     {
         get
         {
-            if (_child is not { Completion.IsCompleted: true, Failure: { } failure }) return null;
-            return _exception ??= new RemoteException(failure.TypeName, failure.Message, failure.StackTrace, failure.Details);
+            if (S.Child is not { Completion.IsCompleted: true, Failure: { } failure }) return null;
+            return S.Exception ??= new RemoteException(failure.TypeName, failure.Message, failure.StackTrace, failure.Details);
         }
     }
 
@@ -158,7 +157,7 @@ public class SpindleProcess : IDisposable
         get
         {
             ThrowIfClosed();
-            return _child is { } child && !child.Completion.IsCompleted && child.IsRunning;
+            return S.IsCurrent || (S.Child is { } child && !child.Completion.IsCompleted && child.IsRunning);
         }
     }
 
@@ -167,23 +166,24 @@ public class SpindleProcess : IDisposable
     /// <exception cref="ArgumentException">The target or an argument cannot cross to a child (nothing is started).</exception>
     public void Start()
     {
-        lock (_gate)
+        lock (S.Gate)
         {
             ThrowIfClosed();
-            if (_child is not null) throw new InvalidOperationException("cannot start a process twice");
+            if (S.Child is not null) throw new InvalidOperationException("cannot start a process twice");
+            if (S.IsCurrent) throw new InvalidOperationException("can only start a process object created by current process");
             Processes.EnsureCanStartChildren();
-            var target = _target is null ? TargetPayload.Encode(new Action(Run), []) : TargetPayload.Encode(_target, _args);
+            var target = S.Target is null ? TargetPayload.Encode(new Action(RunInChild), []) : TargetPayload.Encode(S.Target, S.Args);
             var message = new StartMessage(_name, _daemon, Environment.ProcessId, ProcessIdentity.Name, target);
             var child = SparePool.TryTake(message) ?? LiveChild.Spawn();
             // A cold child that died before reading its start frame reports its exit status like any other.
             child.TrySendStart(message);
-            _child = child;
+            S.Child = child;
             ChildRegistry.Add(this);
         }
     }
 
     /// <summary>Runs the target in the calling process; in the child, Spindle calls it. Override to define the child's work. Python: <c>Process.run()</c>.</summary>
-    protected virtual void Run() => _target?.DynamicInvoke(_args);
+    protected virtual void Run() => S.Target?.DynamicInvoke(S.Args);
 
     /// <summary>Waits for the child to exit. Python: <c>Process.join(timeout)</c>.</summary>
     /// <param name="timeout">Null waits forever; <see cref="TimeSpan.Zero"/> only checks.</param>
@@ -206,10 +206,15 @@ public class SpindleProcess : IDisposable
     /// <param name="timeout">Null waits forever.</param>
     /// <param name="cancellationToken">Cancels the wait, not the child.</param>
     /// <returns>Whether the child has exited.</returns>
-    public async Task<bool> JoinAsync(TimeSpan? timeout, CancellationToken cancellationToken = default)
+    public Task<bool> JoinAsync(TimeSpan? timeout, CancellationToken cancellationToken = default)
     {
+        // Misuse is reported at the call, not through the task.
         var completion = StartedChild("join").Completion;
-        var wait = Timeouts.ToWait(timeout);
+        return JoinCoreAsync(completion, Timeouts.ToWait(timeout), cancellationToken);
+    }
+
+    private async Task<bool> JoinCoreAsync(Task completion, TimeSpan wait, CancellationToken cancellationToken)
+    {
         try
         {
             await completion.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
@@ -234,13 +239,13 @@ public class SpindleProcess : IDisposable
     /// <exception cref="InvalidOperationException">The child is still running.</exception>
     public void Close()
     {
-        lock (_gate)
+        lock (S.Gate)
         {
-            if (_closed) return;
-            if (_child is { Completion.IsCompleted: false })
+            if (S.Closed) return;
+            if (S.Child is { Completion.IsCompleted: false })
                 throw new InvalidOperationException("Cannot close a process while it is still running. You should first call join() or terminate().");
             ChildRegistry.Remove(this);
-            _closed = true;
+            S.Closed = true;
         }
     }
 
@@ -261,18 +266,39 @@ public class SpindleProcess : IDisposable
     /// <inheritdoc />
     public override string ToString()
     {
-        var state = _closed ? "closed" : _child is null ? "initial" : ExitCode is { } code ? $"stopped exitcode={code}" : "started";
+        var state = S.Closed ? "closed" : S.Child is null ? "initial" : ExitCode is { } code ? $"stopped exitcode={code}" : "started";
         return $"<{GetType().Name} name='{_name}' pid={Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "None"} {state}{(_daemon ? " daemon" : "")}>";
     }
 
     /// <summary>Whether the child has finished (for the exit handler).</summary>
-    internal bool HasFinished => _child is { Completion.IsCompleted: true };
+    internal bool HasFinished => S.Child is { Completion.IsCompleted: true };
 
     private LiveChild StartedChild(string operation)
     {
         ThrowIfClosed();
-        return _child ?? throw new InvalidOperationException($"can only {operation} a started process");
+        if (S.IsCurrent) throw new InvalidOperationException($"can only {operation} a child process");
+        return S.Child ?? throw new InvalidOperationException($"can only {operation} a started process");
     }
 
-    private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(_closed, this);
+    private State S => s_states.GetValue(this, static _ => new State());
+
+    /// <summary>Runs in the child on the decoded instance of a derived class.</summary>
+    private void RunInChild()
+    {
+        S.IsCurrent = true;
+        Run();
+    }
+
+    private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(S.Closed, this);
+
+    private sealed class State
+    {
+        public Lock Gate { get; } = new();
+        public Delegate? Target { get; init; }
+        public object?[] Args { get; init; } = [];
+        public LiveChild? Child { get; set; }
+        public RemoteException? Exception { get; set; }
+        public bool Closed { get; set; }
+        public bool IsCurrent { get; set; }
+    }
 }
