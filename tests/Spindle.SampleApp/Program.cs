@@ -12,7 +12,9 @@ if (args is ["atexit", var dir])
     worker.Start();
     var daemon = SpindleProcess.Create(SampleChild.WaitForever, dir, daemon: true);
     daemon.Start();
-    File.WriteAllText(Path.Combine(dir, "daemon.pid"), daemon.Pid!.Value.ToString(CultureInfo.InvariantCulture));
+    var pidFile = Path.Combine(dir, "daemon.pid");
+    File.WriteAllText(pidFile + ".tmp", daemon.Pid!.Value.ToString(CultureInfo.InvariantCulture));
+    File.Move(pidFile + ".tmp", pidFile); // whole or absent for the test that polls for it
     return;
 }
 Console.WriteLine($"main {Environment.ProcessId}");

@@ -30,6 +30,15 @@ internal static class SparePool
         }
     }
 
+    /// <summary>Pids of the spares waiting now (for tests and diagnostics).</summary>
+    internal static List<int> Pids
+    {
+        get
+        {
+            lock (s_gate) return [.. s_spares.Select(s => s.Pid)];
+        }
+    }
+
     /// <summary>A booted child ready for <paramref name="message"/>, or null (none, or the context changed).</summary>
     internal static LiveChild? TryTake(StartMessage message)
     {

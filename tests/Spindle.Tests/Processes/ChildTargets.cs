@@ -26,13 +26,20 @@ internal static class ChildTargets
 
     public static void Wait(string path) => WaitForFile(path);
 
-    public static void Write(string path, string text) => File.WriteAllText(path, text);
+    /// <summary>Writes a file all at once (write then rename), so a test polling for it never reads it half-written.</summary>
+    public static void WriteAtomically(string path, string text)
+    {
+        File.WriteAllText(path + ".tmp", text);
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    public static void Write(string path, string text) => WriteAtomically(path, text);
 
     public static void WriteIdentity(string path)
     {
         var me = ProcessesApi.Current;
         var parent = ProcessesApi.Parent;
-        File.WriteAllText(path, string.Join('|', me.Name, me.Pid, me.ParentPid, me.Daemon, parent?.Name, parent?.Pid, parent?.IsAlive));
+        WriteAtomically(path, string.Join('|', me.Name, me.Pid, me.ParentPid, me.Daemon, parent?.Name, parent?.Pid, parent?.IsAlive));
     }
 
     public static void Throw(string message) => throw new InvalidOperationException(message);
@@ -42,7 +49,7 @@ internal static class ChildTargets
     public static void IncrementCounter(string path)
     {
         Counter += 1;
-        File.WriteAllText(path, Counter.ToString(CultureInfo.InvariantCulture));
+        WriteAtomically(path, Counter.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>Starts a child from a child: refused in a daemon.</summary>
@@ -58,14 +65,18 @@ internal static class ChildTargets
     {
         var daemon = SpindleProcess.Create(Wait, Path.Combine(dir, "never"), daemon: true);
         daemon.Start();
-        File.WriteAllText(Path.Combine(dir, "daemon.pid"), daemon.Pid!.Value.ToString(CultureInfo.InvariantCulture));
+        WriteAtomically(Path.Combine(dir, "daemon.pid"), daemon.Pid!.Value.ToString(CultureInfo.InvariantCulture));
         WaitForFile(Path.Combine(dir, "release"));
     }
 
     /// <summary>Creates DIR/started, then waits for DIR/release.</summary>
     public static void WriteAndWait(string dir)
     {
-        File.WriteAllText(Path.Combine(dir, "started"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        WriteAtomically(Path.Combine(dir, "started"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         WaitForFile(Path.Combine(dir, "release"));
     }
+
+    /// <summary>Writes "pid|$SPINDLE_TEST_MARK|cwd".</summary>
+    public static void WriteContext(string path) =>
+        WriteAtomically(path, $"{Environment.ProcessId}|{Environment.GetEnvironmentVariable("SPINDLE_TEST_MARK")}|{Environment.CurrentDirectory}");
 }
