@@ -53,6 +53,16 @@ internal static unsafe partial class Libc
         [FieldOffset(24)] public int Status;
     }
 
+    internal const short POLLIN = 0x001;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
     internal struct EpollEvent
     {
@@ -110,6 +120,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
     internal static partial int Prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    internal static partial int Poll(PollFd* fds, nuint count, int timeout);
 
     [LibraryImport("libc", EntryPoint = "getppid")]
     internal static partial int GetPpid();
