@@ -60,7 +60,7 @@ public static class CallCodec
         {
             var plan = r.ReadTypeRef();
             if (plan is not DelegatePlan delegatePlan) throw r.Malformed($"the call target is a {TypeNames.Display(plan.Type)}, not a delegate");
-            var target = (Delegate)r.ReadSlot(delegatePlan)!;
+            var target = (Delegate?)r.ReadSlot(delegatePlan) ?? throw r.Malformed("the call target is null");
             var parameters = delegatePlan.Parameters;
             var count = r.ReadCount(0);
             if (count != parameters.Length)
