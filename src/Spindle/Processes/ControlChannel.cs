@@ -52,6 +52,22 @@ internal sealed class ControlChannel : IDisposable
     internal static ControlChannel ForChild(int fd) =>
         new(new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.ReadWrite, bufferSize: 0), fd);
 
+    /// <summary>A connected pair of close-on-exec AF_UNIX stream sockets: (parent's end, child's end).</summary>
+    internal static unsafe (int Parent, int Child) CreateSocketPair()
+    {
+        var fds = stackalloc int[2];
+        if (Libc.SocketPair(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, fds) != 0)
+            throw new IOException($"socketpair failed: {System.Runtime.InteropServices.Marshal.GetLastPInvokeErrorMessage()}");
+        return (fds[0], fds[1]);
+    }
+
+    /// <summary>Both ends of a channel in this process (for tests of the protocol).</summary>
+    internal static (ControlChannel Parent, ControlChannel Child) CreatePair()
+    {
+        var (parent, child) = CreateSocketPair();
+        return (ForParent(parent), ForChild(child));
+    }
+
     /// <summary>Whether bytes are waiting to be read.</summary>
     internal unsafe bool HasData
     {
@@ -71,6 +87,13 @@ internal sealed class ControlChannel : IDisposable
         frame[4] = (byte)kind;
         body.CopyTo(frame.AsSpan(5));
         _stream.Write(frame);
+        _stream.Flush();
+    }
+
+    /// <summary>Writes bytes as they are (tests feed malformed frames through it).</summary>
+    internal void SendRaw(ReadOnlySpan<byte> bytes)
+    {
+        _stream.Write(bytes);
         _stream.Flush();
     }
 
