@@ -97,12 +97,14 @@ public class SpindleProcess : IDisposable
     /// otherwise it is discarded and the child is started cold, so spares never change what a child sees.
     /// (Beyond Python: <c>multiprocessing</c> has no equivalent.)
     /// </summary>
+    /// <exception cref="InvalidOperationException">Set above 0 in a daemon child, which cannot have children.</exception>
     public static int WarmSpares
     {
         get => SparePool.Target;
         set
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
+            if (value > 0) Processes.EnsureCanStartChildren();
             SparePool.Target = value;
         }
     }
