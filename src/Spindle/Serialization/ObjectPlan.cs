@@ -35,6 +35,8 @@ internal sealed class ObjectPlan : TypePlan
 
     public override uint ShapeHash => _shapeHash;
 
+    public override bool PublishesBeforeContents => !Type.IsValueType;
+
     public override int MinSize
     {
         get

@@ -150,32 +150,28 @@ internal sealed class Writer
             return;
         }
         WriteVarUInt((uint)(WellKnownTypes.Count + _types.Count));
-        if (type.IsSZArray)
+        var identity = TypeIdentity.Of(type);
+        WriteByte(identity.Kind);
+        switch (identity.Kind)
         {
-            WriteByte(TypeDefinition.Array);
-            WriteTypeRef(type.GetElementType()!);
-        }
-        else if (type.IsArray)
-        {
-            WriteByte(TypeDefinition.MultiArray);
-            WriteLength(type.GetArrayRank());
-            WriteTypeRef(type.GetElementType()!);
-        }
-        else if (type.IsConstructedGenericType)
-        {
-            WriteByte(TypeDefinition.Generic);
-            WriteTypeRef(type.GetGenericTypeDefinition());
-            var args = type.GetGenericArguments();
-            WriteLength(args.Length);
-            foreach (var arg in args) WriteTypeRef(arg);
-            WriteUnmanaged(TypePlans.For(type).ShapeHash);
-        }
-        else
-        {
-            WriteByte(TypeDefinition.Named);
-            WriteAssemblyRef(type.Assembly);
-            WriteString(type.FullName ?? throw new PathException(type, "it has no name that another process can look up"));
-            WriteUnmanaged(type.IsGenericTypeDefinition ? 0u : TypePlans.For(type).ShapeHash);
+            case TypeDefinition.Array:
+                WriteTypeRef(identity.Parts[0]);
+                break;
+            case TypeDefinition.MultiArray:
+                WriteLength(identity.Rank);
+                WriteTypeRef(identity.Parts[0]);
+                break;
+            case TypeDefinition.Generic:
+                WriteTypeRef(identity.Parts[0]);
+                WriteLength(identity.Parts.Length - 1);
+                for (var i = 1; i < identity.Parts.Length; i++) WriteTypeRef(identity.Parts[i]);
+                WriteUnmanaged(identity.ShapeHash);
+                break;
+            default:
+                WriteAssemblyRef(type.Assembly);
+                WriteBytes(identity.EncodedName!);
+                WriteUnmanaged(identity.ShapeHash);
+                break;
         }
         _types.Add(type, _types.Count);
     }
@@ -188,7 +184,7 @@ internal sealed class Writer
             return;
         }
         WriteVarUInt((uint)_assemblies.Count);
-        WriteString(assembly.FullName ?? throw new PathException(typeof(Assembly), "an assembly without a name cannot be loaded elsewhere"));
+        WriteBytes(TypeResolver.EncodedName(assembly));
         _assemblies.Add(assembly, _assemblies.Count);
     }
 
@@ -217,8 +213,8 @@ internal sealed class Writer
         {
             if (_objects.TryGetValue(value, out var id))
             {
-                if (_delegatesInProgress.Count > 0 && _delegatesInProgress.Contains(value))
-                    throw new PathException(type, "the delegate refers back to itself through its captured variables (a recursive lambda), which cannot be rebuilt");
+                if (_delegatesInProgress.Count > 0 && _delegatesInProgress.Contains(value) && !CanBeReferencedWhileBuilt((Delegate)value))
+                    throw new PathException(type, "the delegate refers back to itself through its target, whose kind is rebuilt only after its contents");
                 WriteByte(SlotTag.BackReference);
                 WriteVarUInt((uint)id);
                 return;
@@ -239,6 +235,13 @@ internal sealed class Writer
         plan.Write(this, value);
         _depth--;
     }
+
+    /// <summary>
+    /// A delegate can be referred to from inside its own target (a recursive lambda, or a delegate variable captured
+    /// in its own closure) when the receiver creates that target before filling it: the delegate is made right then.
+    /// </summary>
+    private static bool CanBeReferencedWhileBuilt(Delegate d) =>
+        d.Target is { } target && TypePlans.For(target.GetType()).PublishesBeforeContents;
 
     public void BeginDelegate(object value) => _delegatesInProgress.Add(value);
 
