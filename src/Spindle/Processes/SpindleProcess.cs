@@ -165,7 +165,7 @@ public class SpindleProcess : IDisposable
 
     /// <summary>Starts the child. Python: <c>Process.start()</c>.</summary>
     /// <exception cref="InvalidOperationException">Started twice, called in a daemon child, or the process is closed.</exception>
-    /// <exception cref="ArgumentException">The target or an argument cannot cross to a child (nothing is started).</exception>
+    /// <exception cref="Spindle.Serialization.NotTransferableException">The target, a captured variable, an argument or (for a derived class) the instance's state cannot cross to a child; the message names it and its type. Nothing is started.</exception>
     public void Start()
     {
         lock (S.Gate)
