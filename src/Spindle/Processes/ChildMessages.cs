@@ -1,0 +1,61 @@
+using System.Text;
+
+namespace Spindle.Processes;
+
+/// <summary>The body of a <see cref="FrameKind.Start"/> frame: who the child is, and the encoded target.</summary>
+internal sealed record StartMessage(string Name, bool Daemon, int ParentPid, string ParentName, byte[] Target)
+{
+    internal byte[] Encode()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Name);
+            writer.Write(Daemon);
+            writer.Write(ParentPid);
+            writer.Write(ParentName);
+            writer.Write(Target.Length);
+            writer.Write(Target);
+        }
+        return stream.ToArray();
+    }
+
+    internal static StartMessage Decode(byte[] body)
+    {
+        using var reader = new BinaryReader(new MemoryStream(body), Encoding.UTF8);
+        var name = reader.ReadString();
+        var daemon = reader.ReadBoolean();
+        var parentPid = reader.ReadInt32();
+        var parentName = reader.ReadString();
+        var length = reader.ReadInt32();
+        var target = reader.ReadBytes(length);
+        if (target.Length != length) throw new InvalidDataException("Malformed Spindle start frame: the target is truncated.");
+        return new StartMessage(name, daemon, parentPid, parentName, target);
+    }
+}
+
+/// <summary>The body of a <see cref="FrameKind.Failed"/> frame: the child's unhandled exception, as text.</summary>
+internal sealed record FailureMessage(string TypeName, string Message, string StackTrace, string Details)
+{
+    internal static FailureMessage From(Exception exception) =>
+        new(exception.GetType().FullName ?? exception.GetType().Name, exception.Message, exception.StackTrace ?? "", exception.ToString());
+
+    internal byte[] Encode()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(TypeName);
+            writer.Write(Message);
+            writer.Write(StackTrace);
+            writer.Write(Details);
+        }
+        return stream.ToArray();
+    }
+
+    internal static FailureMessage Decode(byte[] body)
+    {
+        using var reader = new BinaryReader(new MemoryStream(body), Encoding.UTF8);
+        return new FailureMessage(reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadString());
+    }
+}

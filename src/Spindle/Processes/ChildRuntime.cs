@@ -1,0 +1,93 @@
+using System.Reflection;
+using Spindle.Native;
+
+namespace Spindle.Processes;
+
+/// <summary>
+/// The child's side: run from <see cref="StartupHook"/> (or <see cref="Processes.RunIfChild"/>) before the app's
+/// <c>Main</c>. It reads its start frame, arms the parent-death signal if it is a daemon, runs the target, reports
+/// how it ended, and exits — so <c>Main</c> never runs in a child.
+/// </summary>
+internal static class ChildRuntime
+{
+    /// <summary>Whether this process is a child that has been bootstrapped (its Spindle variables consumed).</summary>
+    internal static bool Bootstrapped { get; private set; }
+
+    /// <summary>Whether <see cref="Processes.RunIfChild"/> or the startup hook has run in this process.</summary>
+    internal static bool HookRan { get; private set; }
+
+    /// <summary>Runs the child protocol and exits if this process is a Spindle child; returns otherwise.</summary>
+    internal static void RunIfChild()
+    {
+        HookRan = true;
+        var fdText = Environment.GetEnvironmentVariable(ChildCommand.FdVariable);
+        if (fdText is null || Bootstrapped) return;
+        Bootstrapped = true;
+        // Consumed once: grandchildren get their own values, and an unrelated program this child starts sees none.
+        Environment.SetEnvironmentVariable(ChildCommand.HooksVariable, Environment.GetEnvironmentVariable(ChildCommand.PriorHooksVariable));
+        Environment.SetEnvironmentVariable(ChildCommand.PriorHooksVariable, null);
+        Environment.SetEnvironmentVariable(ChildCommand.FdVariable, null);
+        var fd = int.Parse(fdText, System.Globalization.CultureInfo.InvariantCulture);
+        Libc.Fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC);
+        Environment.Exit(Serve(ControlChannel.ForChild(fd)));
+    }
+
+    private static int Serve(ControlChannel channel)
+    {
+        StartMessage start;
+        try
+        {
+            if (!channel.HasData) WarmUp(channel);
+            // A warm spare waits here; the parent closing the channel (or dying) ends it quietly.
+            if (channel.Receive() is not { Kind: FrameKind.Start } frame) return 0;
+            start = StartMessage.Decode(frame.Body);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException)
+        {
+            Console.Error.WriteLine($"Spindle child {Environment.ProcessId}: bad start frame: {e.Message}");
+            return 1;
+        }
+        if (start.Daemon)
+        {
+            // Armed first, then checked: a parent that died before prctl would never deliver the signal.
+            Libc.Prctl(Libc.PR_SET_PDEATHSIG, Libc.SIGKILL, 0, 0, 0);
+            if (Libc.GetPpid() != start.ParentPid) return 1;
+        }
+        ProcessIdentity.BecomeChild(start);
+        try
+        {
+            TargetPayload.Decode(start.Target)();
+            channel.Send(FrameKind.Completed, []);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            var error = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+            // As Python's BaseProcess._bootstrap: the traceback goes to the child's stderr.
+            Console.Error.WriteLine($"Process {start.Name}:");
+            Console.Error.WriteLine(error.ToString());
+            TrySend(channel, FrameKind.Failed, FailureMessage.From(error).Encode());
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// Runs the code paths of a start once while nothing is waiting (a warm spare, or a slow parent), so that the
+    /// real start does not pay for JIT compilation and type loading: decoding alone costs tens of ms when cold.
+    /// </summary>
+    private static void WarmUp(ControlChannel channel)
+    {
+        var sample = new StartMessage("warm-up", false, 0, "", TargetPayload.Encode(new Action(WarmUpTarget), []));
+        TargetPayload.Decode(StartMessage.Decode(sample.Encode()).Target)();
+        _ = Assembly.GetEntryAssembly();
+        TrySend(channel, FrameKind.Ready, []);
+    }
+
+    private static void WarmUpTarget() { }
+
+    private static void TrySend(ControlChannel channel, FrameKind kind, byte[] body)
+    {
+        try { channel.Send(kind, body); }
+        catch (IOException) { /* the parent is gone: nobody to tell */ }
+    }
+}

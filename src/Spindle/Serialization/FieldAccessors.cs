@@ -1,0 +1,44 @@
+using System.Reflection;
+using System.Reflection.Emit;
+
+namespace Spindle.Serialization;
+
+/// <summary>
+/// Getters and setters for fields, emitted once per field as <see cref="DynamicMethod"/>s. Chosen over compiled
+/// expression trees because IL can store into readonly fields (records' and tuples' backing fields) and into a boxed
+/// struct in place (<c>unbox</c> + <c>stfld</c>), both of which expression trees refuse; the call cost is the same.
+/// </summary>
+internal static class FieldAccessors
+{
+    public static Func<object, object?> Getter(FieldInfo field)
+    {
+        var method = new DynamicMethod("get_" + field.Name, typeof(object), [typeof(object)], typeof(FieldAccessors).Module, skipVisibility: true);
+        var il = method.GetILGenerator();
+        il.Emit(OpCodes.Ldarg_0);
+        EmitTarget(il, field.DeclaringType!);
+        il.Emit(OpCodes.Ldfld, field);
+        if (field.FieldType.IsValueType) il.Emit(OpCodes.Box, field.FieldType);
+        il.Emit(OpCodes.Ret);
+        return method.CreateDelegate<Func<object, object?>>();
+    }
+
+    public static Action<object, object?> Setter(FieldInfo field)
+    {
+        var method = new DynamicMethod("set_" + field.Name, null, [typeof(object), typeof(object)], typeof(FieldAccessors).Module, skipVisibility: true);
+        var il = method.GetILGenerator();
+        il.Emit(OpCodes.Ldarg_0);
+        EmitTarget(il, field.DeclaringType!);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(field.FieldType.IsValueType ? OpCodes.Unbox_Any : OpCodes.Castclass, field.FieldType);
+        il.Emit(OpCodes.Stfld, field);
+        il.Emit(OpCodes.Ret);
+        return method.CreateDelegate<Action<object, object?>>();
+    }
+
+    private static void EmitTarget(ILGenerator il, Type declaringType)
+    {
+        // A struct's fields live inside its box: unbox yields a pointer into it, so the setter changes the box itself.
+        if (declaringType.IsValueType) il.Emit(OpCodes.Unbox, declaringType);
+        else il.Emit(OpCodes.Castclass, declaringType);
+    }
+}

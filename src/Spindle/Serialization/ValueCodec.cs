@@ -1,0 +1,67 @@
+using System.Buffers;
+
+namespace Spindle.Serialization;
+
+/// <summary>
+/// Encodes single values (results, queue items, pipe messages) for another process, in Spindle's compact binary
+/// format. Python: <c>pickle.dumps</c>/<c>pickle.loads</c> as <c>multiprocessing</c> uses them for values.
+/// </summary>
+/// <remarks>
+/// What crosses: primitives, strings, enums, <see cref="DateTime"/>/<see cref="DateTimeOffset"/>/<see cref="TimeSpan"/>/
+/// <see cref="Guid"/> and friends, arrays, <see cref="List{T}"/>, <see cref="Dictionary{TKey,TValue}"/>,
+/// <see cref="HashSet{T}"/>, tuples, records and plain classes/structs whose state is public, delegates to static
+/// methods or transferable targets, and <see cref="IShareable"/> objects (by reference). Shared references and cycles
+/// arrive shared. Anything else is refused with <see cref="NotTransferableException"/> naming where it sits.
+/// Payloads name types and assemblies: decode only payloads from an authenticated peer (the process layer
+/// guarantees this), since a payload can make this process load an assembly it names.
+/// </remarks>
+public static class ValueCodec
+{
+    private static readonly TypePlan s_object = TypePlans.For(typeof(object));
+
+    /// <summary>Encodes <paramref name="value"/> into a new array. Python: <c>pickle.dumps(obj)</c>.</summary>
+    /// <exception cref="NotTransferableException">Something in the value cannot cross; the message names its path and type.</exception>
+    public static byte[] Encode<T>(T value) =>
+        Payloads.Encode(PayloadHeader.Value, w => WriteRoot(w, value), static bytes => bytes.ToArray());
+
+    /// <summary>Encodes <paramref name="value"/> into <paramref name="output"/>; nothing is written if it is refused. Python: <c>pickle.dump(obj, file)</c>.</summary>
+    /// <exception cref="NotTransferableException">Something in the value cannot cross; the message names its path and type.</exception>
+    public static void Encode<T>(IBufferWriter<byte> output, T value)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        Payloads.Encode(PayloadHeader.Value, w => WriteRoot(w, value), bytes =>
+        {
+            bytes.CopyTo(output.GetSpan(bytes.Length));
+            output.Advance(bytes.Length);
+            return 0;
+        });
+    }
+
+    /// <summary>Decodes a value of type <typeparamref name="T"/>. Python: <c>pickle.loads(data)</c>.</summary>
+    /// <exception cref="SerializationFormatException">The data is malformed, names a type that is not here, or holds something other than a <typeparamref name="T"/>.</exception>
+    public static T Decode<T>(ReadOnlySpan<byte> data)
+    {
+        var value = Decode(data);
+        if (value is T typed) return typed;
+        if (value is null && default(T) is null) return default!;
+        throw new SerializationFormatException(
+            $"The payload holds {(value is null ? "null" : "a " + TypeNames.Display(value.GetType()))}, not a {TypeNames.Display(typeof(T))}.");
+    }
+
+    /// <summary>Decodes a value as whatever type it was encoded as (boxed). Python: <c>pickle.loads(data)</c>.</summary>
+    /// <exception cref="SerializationFormatException">The data is malformed or names a type that is not here.</exception>
+    public static object? Decode(ReadOnlySpan<byte> data) =>
+        Payloads.Decode(data, PayloadHeader.Value, static (ref Reader r) => r.ReadSlot(s_object));
+
+    private static void WriteRoot<T>(Writer writer, T value)
+    {
+        try
+        {
+            writer.WriteSlot(value, s_object);
+        }
+        catch (PathException e)
+        {
+            throw e.ToPublic("value");
+        }
+    }
+}
