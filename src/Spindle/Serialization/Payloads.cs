@@ -9,6 +9,14 @@ internal static class Payloads
 
     public delegate T ReadBody<T>(ref Reader reader);
 
+    public static readonly Func<ReadOnlySpan<byte>, byte[]> ToArray = static bytes =>
+    {
+        // Every byte is overwritten at once: skip the zeroing (the runtime does for arrays of 2 KiB and more).
+        var array = GC.AllocateUninitializedArray<byte>(bytes.Length);
+        bytes.CopyTo(array);
+        return array;
+    };
+
     /// <summary>Encodes into the thread's pooled buffer and hands the bytes to <paramref name="emit"/>; nothing is emitted on refusal.</summary>
     public static TResult Encode<TResult>(byte kind, Body body, Func<ReadOnlySpan<byte>, TResult> emit)
     {

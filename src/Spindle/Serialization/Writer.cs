@@ -228,7 +228,8 @@ internal sealed class Writer
         else
         {
             WriteByte(SlotTag.Typed);
-            WriteTypeRef(type);
+            if (plan.WellKnownId >= 0) WriteVarUInt((uint)plan.WellKnownId);
+            else WriteTypeRef(type);
         }
         if (plan.TracksIdentity) _objects.Add(value, _objects.Count);
         Enter();
