@@ -23,16 +23,30 @@ internal static class Payloads
         var writer = Writer.Rent();
         try
         {
-            writer.WriteByte(PayloadHeader.Magic);
-            writer.WriteByte(PayloadHeader.Version);
-            writer.WriteByte(kind);
-            body(writer);
+            try
+            {
+                WriteAll(writer, kind, body);
+            }
+            catch (PruningConflictException)
+            {
+                writer.Reset();
+                writer.PruneClosures = false;
+                WriteAll(writer, kind, body);
+            }
             return emit(writer.Written);
         }
         finally
         {
             writer.Return();
         }
+    }
+
+    private static void WriteAll(Writer writer, byte kind, Body body)
+    {
+        writer.WriteByte(PayloadHeader.Magic);
+        writer.WriteByte(PayloadHeader.Version);
+        writer.WriteByte(kind);
+        body(writer);
     }
 
     public static T Decode<T>(ReadOnlySpan<byte> payload, byte kind, ReadBody<T> body)
