@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Spindle.Serialization;
 
@@ -139,6 +140,12 @@ internal sealed class ObjectPlan : TypePlan
         {
             if ((mask & (1UL << i)) == 0) continue;
             var m = _members[i];
+            if (m.RawSize > 0)
+            {
+                m.RawWrite(value, ref MemoryMarshal.GetReference(writer.GetSpan(m.RawSize)));
+                writer.Advance(m.RawSize);
+                continue;
+            }
             try
             {
                 writer.WriteSlot(m.Get(value), m.Plan);
@@ -165,7 +172,8 @@ internal sealed class ObjectPlan : TypePlan
         {
             if ((mask & (1UL << i)) == 0) continue;
             var m = _members[i];
-            m.Set(value, reader.ReadSlot(m.Plan));
+            if (m.RawSize > 0) m.RawRead(value, ref MemoryMarshal.GetReference(reader.ReadBytes(m.RawSize)));
+            else m.Set(value, reader.ReadSlot(m.Plan));
         }
         return value;
     }
@@ -217,12 +225,20 @@ internal sealed class ObjectPlan : TypePlan
         private TypePlan? _plan;
         private Func<object, object?>? _get;
         private Action<object, object?>? _set;
+        private RawFieldAccess? _rawWrite, _rawRead;
 
         public FieldInfo Field { get; } = field;
 
         public int Token { get; } = field.MetadataToken;
 
         public Module Module { get; } = field.Module;
+
+        /// <summary>The byte size of a blittable field, copied without boxing; 0 for fields written through their plan.</summary>
+        public int RawSize { get; } = BlockCopy.IsBlittable(field.FieldType) ? BlockCopy.SizeOf(field.FieldType) : 0;
+
+        public RawFieldAccess RawWrite => _rawWrite ??= FieldAccessors.RawWriter(Field);
+
+        public RawFieldAccess RawRead => _rawRead ??= FieldAccessors.RawReader(Field);
 
         public bool MayHoldDelegate { get; } = field.FieldType == typeof(object) || typeof(Delegate).IsAssignableFrom(field.FieldType);
 
