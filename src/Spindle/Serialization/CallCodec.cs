@@ -47,14 +47,14 @@ public static class CallCodec
             {
                 try
                 {
-                    w.WriteSlot(args[i], TypePlans.For(parameters[i].ParameterType));
+                    w.WriteSlot(args[i], plan.ParameterPlans[i]);
                 }
                 catch (PathException e)
                 {
                     throw e.ToPublic($"argument {i + 1} '{names[i]}'");
                 }
             }
-        }, static bytes => bytes.ToArray());
+        }, Payloads.ToArray);
     }
 
     /// <summary>Decodes a call encoded by <see cref="Encode"/>, ready to <see cref="DecodedCall.Invoke"/>. Python: unpickling the process object in the child.</summary>
@@ -70,7 +70,8 @@ public static class CallCodec
             if (count != parameters.Length)
                 throw r.Malformed($"{MethodRefs.Describe(target.Method)} takes {parameters.Length} arguments, but the payload has {count}");
             var args = new object?[count];
-            for (var i = 0; i < count; i++) args[i] = r.ReadSlot(TypePlans.For(parameters[i].ParameterType));
+            var plans = delegatePlan.ParameterPlans;
+            for (var i = 0; i < count; i++) args[i] = r.ReadSlot(plans[i]);
             return new DecodedCall(target, args);
         });
 

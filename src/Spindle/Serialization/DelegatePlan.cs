@@ -14,6 +14,9 @@ internal sealed class DelegatePlan(Type type) : TypePlan(type)
 
     public ParameterInfo[] Parameters { get; } = type.GetMethod("Invoke")!.GetParameters();
 
+    /// <summary>The plans of the parameter types, in order (arguments of a call are written against them).</summary>
+    public TypePlan[] ParameterPlans => field ??= [.. Parameters.Select(p => TypePlans.For(p.ParameterType))];
+
     public override void Write(Writer writer, object value)
     {
         var d = (Delegate)value;

@@ -211,7 +211,8 @@ internal ref struct Reader(ReadOnlySpan<byte> data, ReadState state)
         var assemblies = State.Assemblies;
         if (id < (ulong)assemblies.Count) return assemblies[(int)id];
         if (id != (ulong)assemblies.Count) throw Malformed($"assembly id {id} is neither known nor the next definition");
-        var assembly = TypeResolver.ResolveAssembly(ReadNameBytes());
+        var mvid = ReadUnmanaged<Guid>();
+        var assembly = TypeResolver.ResolveAssembly(mvid, ReadNameBytes());
         assemblies.Add(assembly);
         return assembly;
     }

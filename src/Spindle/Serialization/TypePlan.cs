@@ -12,6 +12,9 @@ internal abstract class TypePlan(Type type)
 
     public Type Type { get; } = type;
 
+    /// <summary>The type's fixed id in <see cref="WellKnownTypes"/>, or −1; looked up once instead of on every type reference.</summary>
+    public int WellKnownId { get; } = WellKnownTypes.TryGetId(type, out var id) ? id : -1;
+
     /// <summary>The runtime type a value in a slot of this declared type has when no type reference is needed.</summary>
     public virtual Type RuntimeType => Type;
 

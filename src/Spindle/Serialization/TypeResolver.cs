@@ -22,9 +22,13 @@ internal static class TypeResolver
         s_encodedNames.TryGetValue(type, out var bytes) ? bytes
         : s_encodedNames.GetOrAdd(type, Encode(type.FullName ?? throw new PathException(type, "it has no name that another process can look up")));
 
+    /// <summary>An assembly as a payload names it: the module version id of its manifest module, then its full name.</summary>
     public static byte[] EncodedName(Assembly assembly) =>
         s_encodedNames.TryGetValue(assembly, out var bytes) ? bytes
-        : s_encodedNames.GetOrAdd(assembly, Encode(assembly.FullName ?? throw new PathException(typeof(Assembly), "an assembly without a name cannot be loaded elsewhere")));
+        : s_encodedNames.GetOrAdd(assembly, [
+            .. assembly.ManifestModule.ModuleVersionId.ToByteArray(),
+            .. Encode(assembly.FullName ?? throw new PathException(typeof(Assembly), "an assembly without a name cannot be loaded elsewhere")),
+        ]);
 
     private static byte[] Encode(string name)
     {
@@ -74,7 +78,26 @@ internal static class TypeResolver
     private static readonly ConcurrentDictionary<byte[], Assembly>.AlternateLookup<ReadOnlySpan<byte>> s_assemblyLookup =
         s_assemblies.GetAlternateLookup<ReadOnlySpan<byte>>();
 
-    public static Assembly ResolveAssembly(ReadOnlySpan<byte> utf8Name)
+    private static readonly ConcurrentDictionary<Guid, Assembly> s_assembliesByMvid = new();
+
+    /// <summary>
+    /// The assembly a payload names, which must be the very build the sender has loaded (same module version id):
+    /// with another build, type layouts and method tokens could silently mean something else.
+    /// </summary>
+    public static Assembly ResolveAssembly(Guid mvid, ReadOnlySpan<byte> utf8Name)
+    {
+        if (s_assembliesByMvid.TryGetValue(mvid, out var known)) return known;
+        var assembly = ResolveAssembly(utf8Name);
+        var here = assembly.ManifestModule.ModuleVersionId;
+        if (here != mvid)
+            throw new AssemblyMismatchException(
+                $"The payload was written by a different build of assembly '{assembly.GetName().Name}' (module version id {mvid} there, {here} here); " +
+                "run the same build in both processes.");
+        s_assembliesByMvid.TryAdd(mvid, assembly);
+        return assembly;
+    }
+
+    private static Assembly ResolveAssembly(ReadOnlySpan<byte> utf8Name)
     {
         var lookup = s_assemblyLookup;
         if (lookup.TryGetValue(utf8Name, out var cached)) return cached;

@@ -21,6 +21,8 @@ internal sealed class Writer
     private readonly Dictionary<Assembly, int> _assemblies = [];
     private readonly Dictionary<object, int> _objects = new(ReferenceEqualityComparer.Instance);
     private readonly List<object> _delegatesInProgress = [];
+    private readonly List<ClosureFields?> _closureUsages = [];
+    private readonly Dictionary<object, ulong> _partialClosures = new(ReferenceEqualityComparer.Instance);
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
     private int _position;
     private int _depth;
@@ -33,14 +35,26 @@ internal sealed class Writer
         return w;
     }
 
-    public void Return()
+    /// <summary>Send closure objects with only the fields their delegate's code touches (see <see cref="ClosureUsage"/>).</summary>
+    public bool PruneClosures { get; set; } = true;
+
+    /// <summary>Forgets everything written, to start the payload again.</summary>
+    public void Reset()
     {
         _types.Clear();
         _assemblies.Clear();
         _objects.Clear();
         _delegatesInProgress.Clear();
+        _closureUsages.Clear();
+        _partialClosures.Clear();
         _position = 0;
         _depth = 0;
+    }
+
+    public void Return()
+    {
+        PruneClosures = true;
+        Reset();
         if (_buffer.Length > 1 << 20)
         {
             // Keep a huge buffer from one big payload out of the thread's cache.
@@ -215,6 +229,8 @@ internal sealed class Writer
             {
                 if (_delegatesInProgress.Count > 0 && _delegatesInProgress.Contains(value) && !CanBeReferencedWhileBuilt((Delegate)value))
                     throw new PathException(type, "the delegate refers back to itself through its target, whose kind is rebuilt only after its contents");
+                if (_partialClosures.Count > 0 && _partialClosures.TryGetValue(value, out var written))
+                    ((ObjectPlan)plan).CheckPartialSuffices(value, written, CurrentClosureUsage);
                 WriteByte(SlotTag.BackReference);
                 WriteVarUInt((uint)id);
                 return;
@@ -228,7 +244,8 @@ internal sealed class Writer
         else
         {
             WriteByte(SlotTag.Typed);
-            WriteTypeRef(type);
+            if (plan.WellKnownId >= 0) WriteVarUInt((uint)plan.WellKnownId);
+            else WriteTypeRef(type);
         }
         if (plan.TracksIdentity) _objects.Add(value, _objects.Count);
         Enter();
@@ -243,9 +260,23 @@ internal sealed class Writer
     private static bool CanBeReferencedWhileBuilt(Delegate d) =>
         d.Target is { } target && TypePlans.For(target.GetType()).PublishesBeforeContents;
 
-    public void BeginDelegate(object value) => _delegatesInProgress.Add(value);
+    public void BeginDelegate(Delegate value)
+    {
+        _delegatesInProgress.Add(value);
+        _closureUsages.Add(ClosureUsage.For(value.Method));
+    }
 
-    public void EndDelegate() => _delegatesInProgress.RemoveAt(_delegatesInProgress.Count - 1);
+    public void EndDelegate()
+    {
+        _delegatesInProgress.RemoveAt(_delegatesInProgress.Count - 1);
+        _closureUsages.RemoveAt(_closureUsages.Count - 1);
+    }
+
+    /// <summary>The closure fields the innermost delegate being written can touch (null: all, or no delegate).</summary>
+    public ClosureFields? CurrentClosureUsage => _closureUsages.Count > 0 ? _closureUsages[^1] : null;
+
+    /// <summary>Remembers that only some fields of a closure object were written, so a later reference can be checked.</summary>
+    public void RecordPartialClosure(object closure, ulong writtenMask) => _partialClosures[closure] = writtenMask;
 
     private void Enter()
     {

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Spindle.Serialization;
 using Spindle.Tests.Support;
 
@@ -12,6 +13,14 @@ internal sealed class Counter
     public Func<int, string> MakeCapturingThis(int step) => n => $"{Label}:{Start + (n * step)}";
 
     public string Describe(int n) => $"{Label}#{Start + n}";
+}
+
+/// <summary>Private state, so a lambda that captures <c>this</c> cannot cross; a lambda beside it that does not use <c>this</c> can.</summary>
+internal sealed class Busy
+{
+    private readonly object _gate = new();
+
+    public (Func<int> UsesThis, Func<int> UsesLocal) MakeLambdas(int n) => (() => _gate.GetHashCode() + n, () => n * 2);
 }
 
 internal static class CounterExtensions
@@ -96,13 +105,13 @@ public class ClosureTests : LeakCheckedTest
     [Fact]
     public void Async_lambda_returns_a_task_in_the_decoding_process()
     {
-        var delay = 0;
+        var delay = 1;
         Func<int, Task<int>> f = async x =>
         {
             await Task.Yield();
             return x + delay;
         };
-        var task = (Task<int>)Run(f, 41)!;
+        var task = (Task<int>)Run(f, 40)!;
         Assert.True(task.Wait(TimeSpan.FromSeconds(10)));
         Assert.Equal(41, task.Result);
     }
@@ -146,6 +155,55 @@ public class ClosureTests : LeakCheckedTest
         var back = ValueCodec.Decode<Func<int, bool>[]>(ValueCodec.Encode(new[] { isEven, isOdd }));
         Assert.True(back[0](10));
         Assert.True(back[1](7));
+    }
+
+    [Fact]
+    public void Capture_of_a_neighbouring_lambda_in_the_same_scope_does_not_travel()
+    {
+        // C# keeps 'sock' and 'n' in one closure object; only what the sent lambda's code reads crosses.
+        using var sock = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var n = 5;
+        Action closeIt = () => sock.Close();
+        Func<int> twice = () => n * 2;
+        var call = CallCodec.Decode(CallCodec.Encode(twice));
+        Assert.Equal(10, call.Invoke());
+        Assert.DoesNotContain(call.Target.Target!.GetType().GetFields(), f => f.GetValue(call.Target.Target) is Socket);
+        GC.KeepAlive(closeIt);
+    }
+
+    [Fact]
+    public void Unused_this_of_a_neighbouring_lambda_does_not_travel()
+    {
+        var (usesThis, usesLocal) = new Busy().MakeLambdas(4);
+        Assert.Throws<NotTransferableException>(() => CallCodec.Encode(usesThis));
+        Assert.Equal(8, CallCodec.Decode(CallCodec.Encode(usesLocal)).Invoke());
+    }
+
+    [Fact]
+    public void Lambdas_of_one_scope_sent_together_keep_their_shared_closure()
+    {
+        var a = 1;
+        var b = 2;
+        Func<int> fa = () => a;
+        Func<int> fb = () => b;
+        Action bump = () => { a += 10; b += 10; };
+        var back = ValueCodec.Decode<Delegate[]>(ValueCodec.Encode(new Delegate[] { fa, fb, bump }));
+        Assert.Same(back[0].Target, back[1].Target);
+        back[2].DynamicInvoke();
+        Assert.Equal(11, back[0].DynamicInvoke());
+        Assert.Equal(12, back[1].DynamicInvoke());
+    }
+
+    [Fact]
+    public void Local_function_called_by_the_lambda_brings_its_captures()
+    {
+        var k = 3;
+        var unrelated = new MemoryStream();
+        int Scale(int x) => x * k;
+        Func<int, int> f = x => Scale(x) + 1;
+        Action g = () => unrelated.Flush();
+        Assert.Equal(7, CallCodec.Decode(CallCodec.Encode(f, 2)).Invoke());
+        GC.KeepAlive(g);
     }
 
     private static string Describe<T>(T value) => $"{typeof(T)}:{value}";

@@ -116,14 +116,29 @@ public class MalformedInputTests : LeakCheckedTest
     }
 
     [Fact]
-    public void Different_build_of_the_method_assembly_is_refused()
+    public void Different_build_of_an_assembly_is_refused()
     {
-        var payload = SamplePayload();
-        var mvid = typeof(MalformedInputTests).Module.ModuleVersionId.ToByteArray();
+        var payload = ValueCodec.Encode(new Point(1, 2));
+        var mvid = typeof(Point).Assembly.ManifestModule.ModuleVersionId.ToByteArray();
         var at = payload.AsSpan().IndexOf(mvid);
         Assert.True(at > 0);
         payload[at] ^= 0xFF;
+        var e = Assert.Throws<AssemblyMismatchException>(() => ValueCodec.Decode(payload));
+        Assert.Contains("different build of assembly 'Spindle.Tests'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Method_from_a_different_build_of_its_module_is_refused()
+    {
+        // The module version id appears twice: naming the assembly, then naming the method's module.
+        var payload = SamplePayload();
+        var mvid = typeof(MalformedInputTests).Module.ModuleVersionId.ToByteArray();
+        var first = payload.AsSpan().IndexOf(mvid);
+        var second = first + 1 + payload.AsSpan(first + 1).IndexOf(mvid);
+        Assert.True(second > first);
+        payload[second] ^= 0xFF;
         var e = Assert.Throws<AssemblyMismatchException>(() => CallCodec.Decode(payload));
+        Assert.Contains("calls a method of", e.Message, StringComparison.Ordinal);
         Assert.Contains("different build of assembly 'Spindle.Tests'", e.Message, StringComparison.Ordinal);
     }
 

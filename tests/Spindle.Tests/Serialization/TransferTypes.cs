@@ -46,3 +46,20 @@ internal sealed class Node
     public Node? Next { get; set; }
     public List<Node> Children { get; set; } = [];
 }
+
+/// <summary>Every kind of blittable field, which cross as raw bytes without boxing.</summary>
+internal sealed class AllBlittable
+{
+    public char C { get; set; }
+    public Half H { get; set; }
+    public Int128 Big { get; set; }
+    public TimeSpan Span { get; set; }
+    public Guid Id { get; set; }
+    public ValueCodecPrimitiveTests.Colour Colour { get; set; }
+    public ValueCodecPrimitiveTests.Access Access { get; set; }
+    public sbyte S8 { get; set; }
+    public ushort U16 { get; set; }
+    public float F { get; set; }
+}
+
+internal record struct BlittablePair(char C, long L);

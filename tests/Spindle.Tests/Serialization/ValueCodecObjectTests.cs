@@ -40,6 +40,20 @@ public class ValueCodecObjectTests : LeakCheckedTest
     }
 
     [Fact]
+    public void Blittable_fields_of_classes_and_structs_round_trip()
+    {
+        var v = new AllBlittable
+        {
+            C = 'é', H = (Half)1.5, Big = Int128.MaxValue - 7, Span = TimeSpan.FromDays(-3), Id = Guid.NewGuid(),
+            Colour = ValueCodecPrimitiveTests.Colour.Green, Access = ValueCodecPrimitiveTests.Access.Write, S8 = -8, U16 = 65000, F = -2.5f,
+        };
+        var b = RoundTrip(v);
+        Assert.Equal((v.C, v.H, v.Big, v.Span, v.Id, v.Colour, v.Access, v.S8, v.U16, v.F), (b.C, b.H, b.Big, b.Span, b.Id, b.Colour, b.Access, b.S8, b.U16, b.F));
+        Assert.Equal(new BlittablePair('λ', long.MinValue), RoundTrip(new BlittablePair('λ', long.MinValue)));
+        Assert.Equal([new BlittablePair('a', 1), new BlittablePair('b', 2)], RoundTrip(new[] { new BlittablePair('a', 1), new BlittablePair('b', 2) }));
+    }
+
+    [Fact]
     public void Get_only_state_set_by_a_constructor_round_trips()
     {
         var m = RoundTrip(new Money(12.5m, "EUR"));
