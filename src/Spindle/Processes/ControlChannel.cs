@@ -73,7 +73,7 @@ internal sealed class ControlChannel : IDisposable
     {
         get
         {
-            var poll = new Libc.PollFd { Fd = _fd, Events = Libc.POLLIN };
+            var poll = new PollFd { Fd = _fd, Events = Libc.POLLIN };
             return Libc.Poll(&poll, 1, 0) > 0;
         }
     }
