@@ -10,6 +10,7 @@ internal static class LessonCatalogue
         .. SyncLessons.All,
         .. QueueLessons.All,
         .. FutureLessons.All,
+        .. ProcessLessons.All,
     ];
 
     /// <summary>The lesson called <paramref name="name"/> (case-insensitive), or null.</summary>
