@@ -29,8 +29,8 @@ internal static class ProcessLessons
             "a daemon process ends with its parent; a daemon cannot have children", Daemon),
         Lesson.Create("process-isolation", "seed 000 §7.2.1, seed 002",
             "a child cannot change the parent's variables: each process has its own memory", Isolation),
-        Lesson.Create("process-exception", "beyond Python",
-            "a child's exception comes back to the parent with its type, message and stack; exit code 1", RemoteError),
+        Lesson.Create("process-exception", "seed 000 §7.2.1 (process termination)",
+            "a child ended by an error exits with code 1; beyond Python, the parent gets its type, message and stack", RemoteError),
         Lesson.Create("thread-vs-process-pid", "seed 000 §7.3.3",
             "threads share the pid; processes each have their own; and the CPU count", Pids),
     ];
