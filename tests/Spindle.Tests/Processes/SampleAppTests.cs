@@ -25,6 +25,22 @@ public sealed class SampleAppTests : LeakCheckedTest
         CheckHello(Run("dotnet", TestsDir, "run", "--no-build", "-c", Configuration, "--project", AppProject));
 
     [Fact]
+    public void A_published_framework_dependent_app_runs_the_target_and_not_Main_in_the_child()
+    {
+        var published = Path.Combine(Path.GetTempPath(), $"spindle-published-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            Run("dotnet", TestsDir, "publish", AppProject, "--no-build", "-c", Configuration, "-o", published);
+            CheckHello(Run(Path.Combine(published, "Spindle.SampleApp"), published));
+            CheckHello(Run("dotnet", published, "Spindle.SampleApp.dll"));
+        }
+        finally
+        {
+            Directory.Delete(published, recursive: true);
+        }
+    }
+
+    [Fact]
     public void At_exit_non_daemon_children_are_joined_and_daemon_children_terminated()
     {
         using var scratch = new Scratch();
