@@ -9,8 +9,7 @@ public abstract class ExecutorBase : IExecutor
 {
     private readonly Lock _stateLock = new();
     private bool _shutdown;
-    private string? _brokenReason;
-    private Exception? _brokenCause;
+    private readonly BrokenState _broken = new();
 
     private protected ExecutorBase() { }
 
@@ -28,7 +27,7 @@ public abstract class ExecutorBase : IExecutor
     {
         get
         {
-            lock (_stateLock) return _brokenReason is not null;
+            lock (_stateLock) return _broken.IsBroken;
         }
     }
 
@@ -152,22 +151,17 @@ public abstract class ExecutorBase : IExecutor
         IReadOnlyList<IWorkItem> dropped;
         lock (_stateLock)
         {
-            if (_brokenReason is null)
-            {
-                _brokenReason = reason;
-                _brokenCause = cause;
-            }
+            _broken.Mark(reason, cause);
             dropped = DrainQueued();
         }
         foreach (var item in dropped) item.Fail(Broken());
     }
 
-    private BrokenExecutorException Broken() =>
-        _brokenCause is null ? new BrokenExecutorException(_brokenReason!) : new BrokenExecutorException(_brokenReason!, _brokenCause);
+    private BrokenExecutorException Broken() => _broken.ToException();
 
     private void ThrowIfNotAccepting()
     {
-        if (_brokenReason is not null) throw Broken();
+        if (_broken.IsBroken) throw Broken();
         if (_shutdown) throw new InvalidOperationException("cannot schedule new futures after shutdown");
     }
 

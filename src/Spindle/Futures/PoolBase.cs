@@ -9,8 +9,7 @@ public abstract class PoolBase : IPool
 {
     private readonly Lock _stateLock = new();
     private RunState _state;
-    private string? _brokenReason;
-    private Exception? _brokenCause;
+    private readonly BrokenState _broken = new();
     private readonly List<Thread> _feeders = []; // Python's _task_handler, one per lazily fed IMap
     private int _feeding;
 
@@ -173,18 +172,13 @@ public abstract class PoolBase : IPool
         IReadOnlyList<PoolTask> dropped;
         lock (_stateLock)
         {
-            if (_brokenReason is null)
-            {
-                _brokenReason = reason;
-                _brokenCause = cause;
-            }
+            _broken.Mark(reason, cause);
             dropped = DrainQueued();
         }
         foreach (var task in dropped) task.Abandon(Broken());
     }
 
-    private BrokenExecutorException Broken() =>
-        _brokenCause is null ? new BrokenExecutorException(_brokenReason!) : new BrokenExecutorException(_brokenReason!, _brokenCause);
+    private BrokenExecutorException Broken() => _broken.ToException();
 
     private PoolResultIterator<TResult> Iterate<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int chunkSize, bool ordered)
     {
@@ -257,12 +251,12 @@ public abstract class PoolBase : IPool
         Exception reason;
         lock (_stateLock)
         {
-            if (_brokenReason is null && _state != RunState.Terminate)
+            if (!_broken.IsBroken && _state != RunState.Terminate)
             {
                 Enqueue(task);
                 return true;
             }
-            reason = _brokenReason is not null ? Broken() : Terminated();
+            reason = _broken.IsBroken ? Broken() : Terminated();
         }
         task.Abandon(reason);
         return false;
@@ -290,7 +284,7 @@ public abstract class PoolBase : IPool
 
     private void ThrowIfNotAccepting()
     {
-        if (_brokenReason is not null) throw Broken();
+        if (_broken.IsBroken) throw Broken();
         if (_state != RunState.Run) throw new InvalidOperationException("Pool not running");
     }
 
