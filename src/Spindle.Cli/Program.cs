@@ -1,3 +1,2 @@
-// The spindle command. Subcommands are added in Commands/ (tour, demo, bench, echo).
-Console.WriteLine("spindle: usage: spindle tour | demo NAME | demo --list");
-return 1;
+// The spindle command: tour, demo (bench and echo come later). See SpindleCommand.
+return Spindle.Cli.SpindleCommand.Run(args, Console.Out, Console.Error);
