@@ -49,6 +49,7 @@ public sealed unsafe class ProcessEvent : IEvent, IShareable<ProcessEvent>, IDis
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public bool Wait(TimeSpan? timeout = null)
     {
+        if (timeout.HasValue) SyncTimeout.Validate(timeout);
         if (IsSet) return true;
         return Wait(SyncTimeout.Start(timeout), CancellationToken.None);
     }

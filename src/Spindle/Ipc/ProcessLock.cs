@@ -47,6 +47,7 @@ public sealed unsafe class ProcessLock : ILock, IShareable<ProcessLock>, IDispos
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public bool Acquire(TimeSpan? timeout = null)
     {
+        if (timeout.HasValue) SyncTimeout.Validate(timeout);
         if (OwnerWord.TryAcquire(Word)) return true;
         return Acquire(SyncTimeout.Start(timeout), CancellationToken.None);
     }

@@ -61,6 +61,7 @@ public sealed unsafe class ProcessRLock : ILock, IShareable<ProcessRLock>, IDisp
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public bool Acquire(TimeSpan? timeout = null)
     {
+        if (timeout.HasValue) SyncTimeout.Validate(timeout);
         int* word = Word;
         int me = Environment.CurrentManagedThreadId;
         if (OwnerWord.TryAcquire(word))

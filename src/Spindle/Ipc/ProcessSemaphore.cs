@@ -50,6 +50,7 @@ public unsafe class ProcessSemaphore : ISemaphore, IShareable<ProcessSemaphore>,
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public bool Acquire(TimeSpan? timeout = null)
     {
+        if (timeout.HasValue) SyncTimeout.Validate(timeout);
         if (TryTake(Count)) return true;
         return Acquire(SyncTimeout.Start(timeout), CancellationToken.None);
     }

@@ -9,12 +9,15 @@ internal static class Children
     /// <summary>How long a test waits for something that should happen promptly; only matters when a test fails.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    /// <summary>Starts every process, then joins each and checks it exited with 0.</summary>
+    /// <summary>Starts every process not started yet, then joins each and checks it exited with 0.</summary>
     public static void RunAll(params SpindleProcess[] processes)
     {
         try
         {
-            foreach (var p in processes) p.Start();
+            foreach (var p in processes)
+            {
+                if (p.Pid is null) p.Start();
+            }
             foreach (var p in processes)
             {
                 Assert.True(p.Join(Patience), $"{p.Name} did not finish");
@@ -25,8 +28,11 @@ internal static class Children
         {
             foreach (var p in processes)
             {
-                if (p.IsAlive) p.Kill();
-                p.Join(Patience);
+                if (p.Pid is not null)
+                {
+                    if (p.IsAlive) p.Kill();
+                    p.Join(Patience);
+                }
                 p.Dispose();
             }
         }
