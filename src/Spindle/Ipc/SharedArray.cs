@@ -141,7 +141,8 @@ public sealed unsafe class SharedArray<T> : IShareable<SharedArray<T>>, IDisposa
         return new SharedArray<T>(Segment.Import(state), BinaryPrimitives.ReadInt32LittleEndian(extra), extra[4] != 0);
     }
 
-    private LockScope Enter() => Lock is { } held ? held.EnterScope() : default;
+    // Already held by this thread (a locked multi-step update): re-entering would only add shared writes.
+    private LockScope Enter() => Lock is { } held && !held.IsOwnedByCurrentThread ? held.EnterScope() : default;
 
     private static int CheckLength(int length)
     {

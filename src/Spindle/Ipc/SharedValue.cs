@@ -53,7 +53,8 @@ public sealed unsafe class SharedValue<T> : IShareable<SharedValue<T>>, IDisposa
         get
         {
             var p = Pointer;
-            if (Lock is not { } held) return *p;
+            // Already held by this thread (a locked read-modify-write): re-entering would only add shared writes.
+            if (Lock is not { } held || held.IsOwnedByCurrentThread) return *p;
             held.Acquire();
             try { return *p; }
             finally { held.Release(); }
@@ -61,7 +62,7 @@ public sealed unsafe class SharedValue<T> : IShareable<SharedValue<T>>, IDisposa
         set
         {
             var p = Pointer;
-            if (Lock is not { } held)
+            if (Lock is not { } held || held.IsOwnedByCurrentThread)
             {
                 *p = value;
                 return;
