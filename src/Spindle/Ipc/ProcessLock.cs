@@ -17,7 +17,7 @@ namespace Spindle.Ipc;
 /// <para>The sending process must keep the lock undisposed until the receiver has started (the receiver opens the
 /// memory through the sender). <see cref="Dispose"/> unmaps this process's view only.</para>
 /// </remarks>
-public sealed unsafe class ProcessLock : ILock, IShareable<ProcessLock>, IDisposable
+public sealed unsafe class ProcessLock : ILock, IProcessOwnedLock, IShareable<ProcessLock>, IDisposable
 {
     private readonly Segment _segment;
     private readonly int* _word;
@@ -86,6 +86,17 @@ public sealed unsafe class ProcessLock : ILock, IShareable<ProcessLock>, IDispos
         ArgumentNullException.ThrowIfNull(handle);
         return new ProcessLock(Segment.Import(handle.State.Span));
     }
+
+    // A Lock names its owner process only (any thread may release it), so "owned" means "held by this process".
+    bool IProcessOwnedLock.IsOwnedByCaller => OwnerPid == OwnerLiveness.Pid;
+
+    int IProcessOwnedLock.ReleaseSave()
+    {
+        Release();
+        return 1;
+    }
+
+    void IProcessOwnedLock.AcquireRestore(int state, int threadId) => Acquire(SyncTimeout.Infinite, CancellationToken.None);
 
     private bool Acquire(SyncTimeout deadline, CancellationToken cancellationToken)
     {

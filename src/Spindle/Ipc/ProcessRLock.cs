@@ -13,7 +13,7 @@ namespace Spindle.Ipc;
 /// written only by the owner. If the owning process dies, the next acquirer takes the lock over (recursion count 1)
 /// and gets an <see cref="AbandonedLockException"/>. A thread that ends while holding it leaves it held, as in Python.
 /// </remarks>
-public sealed unsafe class ProcessRLock : ILock, IShareable<ProcessRLock>, IDisposable
+public sealed unsafe class ProcessRLock : ILock, IProcessOwnedLock, IShareable<ProcessRLock>, IDisposable
 {
     private const int RecursionSize = 8;
 
@@ -124,6 +124,36 @@ public sealed unsafe class ProcessRLock : ILock, IShareable<ProcessRLock>, IDisp
     {
         ArgumentNullException.ThrowIfNull(handle);
         return new ProcessRLock(Segment.Import(handle.State.Span), ownsSegment: true);
+    }
+
+    bool IProcessOwnedLock.IsOwnedByCaller => IsOwnedByCurrentThread;
+
+    int IProcessOwnedLock.ReleaseSave()
+    {
+        if (!IsOwnedByCurrentThread)
+            throw new SynchronizationLockException("cannot release un-acquired lock: the ProcessRLock is not held by this thread of this process.");
+        int depth = *Count;
+        *Count = 0;
+        *Thread = 0;
+        OwnerWord.Release(_word);
+        return depth;
+    }
+
+    void IProcessOwnedLock.AcquireRestore(int state, int threadId)
+    {
+        try
+        {
+            if (!OwnerWord.TryAcquire(Word)) Acquire(SyncTimeout.Infinite, threadId, CancellationToken.None);
+            else
+            {
+                *Thread = threadId;
+            }
+        }
+        finally
+        {
+            // Abandoned or not, the lock is held now: give it back its depth.
+            if (OwnerWord.OwnerOf(Volatile.Read(ref *_word)) == OwnerLiveness.Pid && *Thread == threadId) *Count = state;
+        }
     }
 
     private bool TryReenter(int me)
