@@ -15,7 +15,7 @@ namespace Spindle.Ipc;
 /// </remarks>
 public sealed unsafe class ProcessRLock : ILock, IProcessOwnedLock, IShareable<ProcessRLock>, IDisposable
 {
-    private const int RecursionSize = 8;
+    private const int RecursionSize = 16;
 
     private readonly Segment _segment;
     private readonly int* _word;
@@ -37,10 +37,13 @@ public sealed unsafe class ProcessRLock : ILock, IProcessOwnedLock, IShareable<P
 
     private int* Word => _segment.IsClosed ? throw new ObjectDisposedException(nameof(ProcessRLock)) : _word;
 
-    // Beside the owner word: the owning managed thread id, then the recursion count.
-    private int* Thread => _word + OwnerWord.Size / 4;
+    // Beside the owner word: the owning thread as (pid, managed thread id) — the pid keeps a thread of this process
+    // from matching what a dead owner left there in the instant after a takeover — then the recursion count.
+    private long* Thread => (long*)(_word + OwnerWord.Size / 4);
 
-    private int* Count => _word + OwnerWord.Size / 4 + 1;
+    private int* Count => _word + OwnerWord.Size / 4 + 2;
+
+    private static long Key(int managedThreadId) => ((long)OwnerLiveness.Pid << 32) | (uint)managedThreadId;
 
     /// <summary>Whether the calling thread of this process holds the lock. Python: <c>RLock._is_owned()</c>.</summary>
     public bool IsOwnedByCurrentThread
@@ -48,7 +51,7 @@ public sealed unsafe class ProcessRLock : ILock, IProcessOwnedLock, IShareable<P
         get
         {
             int w = Volatile.Read(ref *Word);
-            return OwnerWord.OwnerOf(w) == OwnerLiveness.Pid && *Thread == Environment.CurrentManagedThreadId;
+            return OwnerWord.OwnerOf(w) == OwnerLiveness.Pid && *Thread == Key(Environment.CurrentManagedThreadId);
         }
     }
 
@@ -66,7 +69,7 @@ public sealed unsafe class ProcessRLock : ILock, IProcessOwnedLock, IShareable<P
         int me = Environment.CurrentManagedThreadId;
         if (OwnerWord.TryAcquire(word))
         {
-            *Thread = me;
+            *Thread = Key(me);
             *Count = 1;
             return true;
         }
@@ -83,7 +86,7 @@ public sealed unsafe class ProcessRLock : ILock, IProcessOwnedLock, IShareable<P
         int me = Environment.CurrentManagedThreadId;
         if (OwnerWord.TryAcquire(Word))
         {
-            *Thread = me;
+            *Thread = Key(me);
             *Count = 1;
             return new ValueTask<bool>(true);
         }
@@ -146,13 +149,13 @@ public sealed unsafe class ProcessRLock : ILock, IProcessOwnedLock, IShareable<P
             if (!OwnerWord.TryAcquire(Word)) Acquire(SyncTimeout.Infinite, threadId, CancellationToken.None);
             else
             {
-                *Thread = threadId;
+                *Thread = Key(threadId);
             }
         }
         finally
         {
             // Abandoned or not, the lock is held now: give it back its depth.
-            if (OwnerWord.OwnerOf(Volatile.Read(ref *_word)) == OwnerLiveness.Pid && *Thread == threadId) *Count = state;
+            if (OwnerWord.OwnerOf(Volatile.Read(ref *_word)) == OwnerLiveness.Pid && *Thread == Key(threadId)) *Count = state;
         }
     }
 
@@ -169,7 +172,7 @@ public sealed unsafe class ProcessRLock : ILock, IProcessOwnedLock, IShareable<P
         var outcome = OwnerWord.Acquire(Word, deadline, cancellationToken, out int deadOwner);
         GC.KeepAlive(this);
         if (outcome == AcquireOutcome.TimedOut) return false;
-        *Thread = me;
+        *Thread = Key(me);
         *Count = 1;
         if (outcome == AcquireOutcome.Abandoned) throw new AbandonedLockException(deadOwner);
         return true;
