@@ -7,6 +7,10 @@ internal static class LessonCatalogue
     public static IReadOnlyList<Lesson> All { get; } =
     [
         .. ThreadLessons.All,
+        .. SyncLessons.All,
+        .. QueueLessons.All,
+        .. FutureLessons.All,
+        .. ProcessLessons.All,
     ];
 
     /// <summary>The lesson called <paramref name="name"/> (case-insensitive), or null.</summary>

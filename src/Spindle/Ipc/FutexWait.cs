@@ -1,5 +1,4 @@
 using Spindle.Native;
-using Spindle.Threading;
 
 namespace Spindle.Ipc;
 
@@ -31,7 +30,7 @@ internal static unsafe class FutexWait
     /// has passed (before or after sleeping); throws when the token is cancelled. <c>sliceElapsed</c> is set when the
     /// sleep lasted a whole slice without a wake-up (time for a liveness check).
     /// </summary>
-    public static bool Sleep(int* address, int expected, in SyncTimeout deadline, CancellationToken cancellationToken, out bool sliceElapsed)
+    public static bool Sleep(int* address, int expected, in Deadline deadline, CancellationToken cancellationToken, out bool sliceElapsed)
     {
         sliceElapsed = false;
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,4 +1,3 @@
-using Spindle.Threading;
 
 namespace Spindle.Ipc;
 
@@ -45,7 +44,7 @@ internal static unsafe class OwnerWord
         return old;
     }
 
-    public static AcquireOutcome Acquire(int* word, SyncTimeout deadline, CancellationToken cancellationToken, out int deadOwner)
+    public static AcquireOutcome Acquire(int* word, Deadline deadline, CancellationToken cancellationToken, out int deadOwner)
     {
         deadOwner = 0;
         if (TryAcquire(word)) return AcquireOutcome.Acquired;

@@ -1,4 +1,3 @@
-using Spindle.Threading;
 
 namespace Spindle.Ipc;
 
@@ -8,7 +7,7 @@ internal static class PredicateWait
     public static bool WaitFor(ICondition condition, Func<bool> predicate, TimeSpan? timeout)
     {
         ArgumentNullException.ThrowIfNull(predicate);
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         bool result = predicate();
         while (!result)
         {
@@ -22,7 +21,7 @@ internal static class PredicateWait
     public static async ValueTask<bool> WaitForAsync(ICondition condition, Func<bool> predicate, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(predicate);
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         bool result = predicate();
         while (!result)
         {

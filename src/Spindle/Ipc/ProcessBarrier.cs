@@ -1,5 +1,4 @@
 using Spindle.Serialization;
-using Spindle.Threading;
 
 namespace Spindle.Ipc;
 
@@ -28,7 +27,7 @@ public sealed unsafe class ProcessBarrier : IBarrier, IShareable<ProcessBarrier>
     public ProcessBarrier(int parties, TimeSpan? timeout = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parties, 1);
-        SyncTimeout.Validate(timeout);
+        Deadline.Validate(timeout);
         _segment = Segment.CreateAnonymous(Fields * 4 + OwnerWord.Size, "barrier");
         _signal = _segment.Int(0);
         *PartiesField = parties;
@@ -69,12 +68,12 @@ public sealed unsafe class ProcessBarrier : IBarrier, IShareable<ProcessBarrier>
     /// <summary>Waits for all parties. Python: <c>wait(timeout=None)</c> (null uses the barrier's default timeout).</summary>
     /// <returns>The arrival index, 0 … Parties−1, different for each party.</returns>
     /// <exception cref="BrokenBarrierException">The barrier is or became broken (timeout, abort or reset).</exception>
-    public int Wait(TimeSpan? timeout = null) => Wait(SyncTimeout.Start(timeout ?? _defaultTimeout), CancellationToken.None);
+    public int Wait(TimeSpan? timeout = null) => Wait(Deadline.Start(timeout ?? _defaultTimeout), CancellationToken.None);
 
     /// <summary>Awaitable twin of <see cref="Wait(TimeSpan?)"/>; a cancelled wait breaks the barrier, as a timeout does.</summary>
     public ValueTask<int> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var deadline = SyncTimeout.Start(timeout ?? _defaultTimeout);
+        var deadline = Deadline.Start(timeout ?? _defaultTimeout);
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<int>(cancellationToken);
         return FutexWait.RunAsync(ct => Wait(deadline, ct), _signal, cancellationToken);
     }
@@ -121,7 +120,7 @@ public sealed unsafe class ProcessBarrier : IBarrier, IShareable<ProcessBarrier>
         return new ProcessBarrier(Segment.Import(state), ticks < 0 ? null : TimeSpan.FromTicks(ticks));
     }
 
-    private int Wait(SyncTimeout deadline, CancellationToken cancellationToken)
+    private int Wait(Deadline deadline, CancellationToken cancellationToken)
     {
         int* signal = Signal;
         Lock();
@@ -195,7 +194,7 @@ public sealed unsafe class ProcessBarrier : IBarrier, IShareable<ProcessBarrier>
         int* guard = Guard;
         if (OwnerWord.TryAcquire(guard)) return;
         // Abandoned: every step under the guard leaves the fields consistent, so taking it over needs no repair.
-        _ = OwnerWord.Acquire(guard, SyncTimeout.Infinite, CancellationToken.None, out _);
+        _ = OwnerWord.Acquire(guard, Deadline.Infinite, CancellationToken.None, out _);
     }
 
     private void Unlock() => OwnerWord.Release(Guard);

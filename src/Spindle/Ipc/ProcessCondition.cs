@@ -1,5 +1,4 @@
 using Spindle.Serialization;
-using Spindle.Threading;
 
 namespace Spindle.Ipc;
 
@@ -63,7 +62,7 @@ public sealed unsafe class ProcessCondition : ICondition, IShareable<ProcessCond
     /// <exception cref="SynchronizationLockException">The caller does not hold the lock (Python: <c>AssertionError: must acquire() condition before using wait()</c>).</exception>
     public bool Wait(TimeSpan? timeout = null)
     {
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         var (seq, depth) = Enter("wait");
         try
         {
@@ -78,7 +77,7 @@ public sealed unsafe class ProcessCondition : ICondition, IShareable<ProcessCond
     /// <summary>Awaitable twin of <see cref="Wait"/>: the lock is released at once and re-acquired (for the calling thread) before the task completes, cancelled or not.</summary>
     public ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
         var (seq, depth) = Enter("wait");
         int me = Environment.CurrentManagedThreadId;
@@ -169,7 +168,7 @@ public sealed unsafe class ProcessCondition : ICondition, IShareable<ProcessCond
         return (Volatile.Read(ref *seq), _lock.ReleaseSave());
     }
 
-    private bool WaitReleased(int seq, SyncTimeout deadline, CancellationToken cancellationToken)
+    private bool WaitReleased(int seq, Deadline deadline, CancellationToken cancellationToken)
     {
         int* word = Seq;
         bool expired = false;

@@ -1,5 +1,4 @@
 using Spindle.Serialization;
-using Spindle.Threading;
 
 namespace Spindle.Ipc;
 
@@ -49,15 +48,15 @@ public sealed unsafe class ProcessEvent : IEvent, IShareable<ProcessEvent>, IDis
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public bool Wait(TimeSpan? timeout = null)
     {
-        if (timeout.HasValue) SyncTimeout.Validate(timeout);
+        if (timeout.HasValue) Deadline.Validate(timeout);
         if (IsSet) return true;
-        return Wait(SyncTimeout.Start(timeout), CancellationToken.None);
+        return Wait(Deadline.Start(timeout), CancellationToken.None);
     }
 
     /// <summary>Awaitable twin of <see cref="Wait(TimeSpan?)"/> (an actual wait runs on a dedicated thread).</summary>
     public ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
         if (IsSet) return new ValueTask<bool>(true);
         if (timeout == TimeSpan.Zero) return new ValueTask<bool>(false);
@@ -80,7 +79,7 @@ public sealed unsafe class ProcessEvent : IEvent, IShareable<ProcessEvent>, IDis
         return new ProcessEvent(Segment.Import(handle.State.Span));
     }
 
-    private bool Wait(SyncTimeout deadline, CancellationToken cancellationToken)
+    private bool Wait(Deadline deadline, CancellationToken cancellationToken)
     {
         int* flag = Flag;
         if (!deadline.HasExpired && FutexWait.SpinWhile(flag, 0)) return true;

@@ -1,5 +1,4 @@
 using Spindle.Serialization;
-using Spindle.Threading;
 
 namespace Spindle.Ipc;
 
@@ -47,16 +46,16 @@ public sealed unsafe class ProcessLock : ILock, IProcessOwnedLock, IShareable<Pr
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public bool Acquire(TimeSpan? timeout = null)
     {
-        if (timeout.HasValue) SyncTimeout.Validate(timeout);
+        if (timeout.HasValue) Deadline.Validate(timeout);
         if (OwnerWord.TryAcquire(Word)) return true;
-        return Acquire(SyncTimeout.Start(timeout), CancellationToken.None);
+        return Acquire(Deadline.Start(timeout), CancellationToken.None);
     }
 
     /// <summary>Awaitable twin of <see cref="Acquire(TimeSpan?)"/> (a contended wait runs on a dedicated thread).</summary>
     /// <exception cref="AbandonedLockException">The owner died holding the lock; the caller now holds it.</exception>
     public ValueTask<bool> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
         if (OwnerWord.TryAcquire(Word)) return new ValueTask<bool>(true);
         if (timeout == TimeSpan.Zero) return new ValueTask<bool>(Acquire(deadline, cancellationToken));
@@ -96,9 +95,9 @@ public sealed unsafe class ProcessLock : ILock, IProcessOwnedLock, IShareable<Pr
         return 1;
     }
 
-    void IProcessOwnedLock.AcquireRestore(int state, int threadId) => Acquire(SyncTimeout.Infinite, CancellationToken.None);
+    void IProcessOwnedLock.AcquireRestore(int state, int threadId) => Acquire(Deadline.Infinite, CancellationToken.None);
 
-    private bool Acquire(SyncTimeout deadline, CancellationToken cancellationToken)
+    private bool Acquire(Deadline deadline, CancellationToken cancellationToken)
     {
         var outcome = OwnerWord.Acquire(Word, deadline, cancellationToken, out int deadOwner);
         GC.KeepAlive(this);

@@ -1,5 +1,4 @@
 using Spindle.Serialization;
-using Spindle.Threading;
 
 namespace Spindle.Ipc;
 
@@ -64,7 +63,7 @@ public sealed unsafe class ProcessRLock : ILock, IProcessOwnedLock, IShareable<P
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public bool Acquire(TimeSpan? timeout = null)
     {
-        if (timeout.HasValue) SyncTimeout.Validate(timeout);
+        if (timeout.HasValue) Deadline.Validate(timeout);
         int* word = Word;
         int me = Environment.CurrentManagedThreadId;
         if (OwnerWord.TryAcquire(word))
@@ -74,14 +73,14 @@ public sealed unsafe class ProcessRLock : ILock, IProcessOwnedLock, IShareable<P
             return true;
         }
         if (TryReenter(me)) return true;
-        return Acquire(SyncTimeout.Start(timeout), me, CancellationToken.None);
+        return Acquire(Deadline.Start(timeout), me, CancellationToken.None);
     }
 
     /// <summary>Awaitable twin of <see cref="Acquire(TimeSpan?)"/>. The owner is the thread that called this method (a contended wait runs on a dedicated thread, on the caller's behalf).</summary>
     /// <exception cref="AbandonedLockException">The owner process died holding the lock; the caller now holds it once.</exception>
     public ValueTask<bool> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
         int me = Environment.CurrentManagedThreadId;
         if (OwnerWord.TryAcquire(Word))
@@ -146,7 +145,7 @@ public sealed unsafe class ProcessRLock : ILock, IProcessOwnedLock, IShareable<P
     {
         try
         {
-            if (!OwnerWord.TryAcquire(Word)) Acquire(SyncTimeout.Infinite, threadId, CancellationToken.None);
+            if (!OwnerWord.TryAcquire(Word)) Acquire(Deadline.Infinite, threadId, CancellationToken.None);
             else
             {
                 *Thread = Key(threadId);
@@ -167,7 +166,7 @@ public sealed unsafe class ProcessRLock : ILock, IProcessOwnedLock, IShareable<P
         return true;
     }
 
-    private bool Acquire(SyncTimeout deadline, int me, CancellationToken cancellationToken)
+    private bool Acquire(Deadline deadline, int me, CancellationToken cancellationToken)
     {
         var outcome = OwnerWord.Acquire(Word, deadline, cancellationToken, out int deadOwner);
         GC.KeepAlive(this);

@@ -1,5 +1,4 @@
 using Spindle.Serialization;
-using Spindle.Threading;
 
 namespace Spindle.Ipc;
 
@@ -50,15 +49,15 @@ public unsafe class ProcessSemaphore : ISemaphore, IShareable<ProcessSemaphore>,
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public bool Acquire(TimeSpan? timeout = null)
     {
-        if (timeout.HasValue) SyncTimeout.Validate(timeout);
+        if (timeout.HasValue) Deadline.Validate(timeout);
         if (TryTake(Count)) return true;
-        return Acquire(SyncTimeout.Start(timeout), CancellationToken.None);
+        return Acquire(Deadline.Start(timeout), CancellationToken.None);
     }
 
     /// <summary>Awaitable twin of <see cref="Acquire(TimeSpan?)"/> (a contended wait runs on a dedicated thread).</summary>
     public ValueTask<bool> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
         if (TryTake(Count)) return new ValueTask<bool>(true);
         if (timeout == TimeSpan.Zero) return new ValueTask<bool>(false);
@@ -123,7 +122,7 @@ public unsafe class ProcessSemaphore : ISemaphore, IShareable<ProcessSemaphore>,
         return false;
     }
 
-    private bool Acquire(SyncTimeout deadline, CancellationToken cancellationToken)
+    private bool Acquire(Deadline deadline, CancellationToken cancellationToken)
     {
         int* word = Count;
         if (!deadline.HasExpired && FutexWait.SpinWhile(word, 0) && TryTake(word)) return true;

@@ -10,7 +10,6 @@ internal static unsafe partial class Libc
     private const long SYS_futex = 202; // x86-64
     private const int FUTEX_WAIT = 0;
     private const int FUTEX_WAKE = 1;
-    internal const int EAGAIN = 11;
     internal const int ETIMEDOUT = 110;
 
     [StructLayout(LayoutKind.Sequential)]

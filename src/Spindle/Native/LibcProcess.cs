@@ -20,18 +20,10 @@ internal static unsafe partial class Libc
     internal const int CLD_EXITED = 1;
     internal const int CLD_KILLED = 2;
     internal const int CLD_DUMPED = 3;
-    internal const int AF_UNIX = 1;
-    internal const int SOCK_STREAM = 1;
-    internal const int SOCK_CLOEXEC = 0x80000;
     internal const int F_SETFD = 2;
     internal const int FD_CLOEXEC = 1;
-    internal const int EPOLL_CLOEXEC = 0x80000;
-    internal const int EPOLL_CTL_ADD = 1;
-    internal const uint EPOLLIN = 0x001;
     internal const uint EPOLLONESHOT = 1u << 30;
-    internal const int EINTR = 4;
     internal const int ECHILD = 10;
-    internal const int ESRCH = 3;
 
     // Opaque glibc structures, over-allocated: posix_spawn_file_actions_t is 80 bytes, posix_spawnattr_t 336,
     // sigset_t 128 on x86-64 and arm64.
@@ -52,6 +44,9 @@ internal static unsafe partial class Libc
         [FieldOffset(16)] public int Pid;
         [FieldOffset(24)] public int Status;
     }
+
+    // AF_UNIX, SOCK_*, EPOLL*, POLLIN, EINTR, ESRCH, PollFd, socketpair, poll and epoll_create1 are declared once,
+    // in LibcSelectors.cs and LibcSignals.cs.
 
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
     internal struct EpollEvent
@@ -96,9 +91,6 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "sigfillset")]
     internal static partial int SigFillSet(void* set);
 
-    [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
-    internal static partial int SocketPair(int domain, int type, int protocol, int* fds);
-
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     internal static partial int Fcntl(int fd, int cmd, int arg);
 
@@ -113,9 +105,6 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "getppid")]
     internal static partial int GetPpid();
-
-    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
-    internal static partial int EpollCreate1(int flags);
 
     [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
     internal static partial int EpollCtl(int epfd, int op, int fd, EpollEvent* ev);

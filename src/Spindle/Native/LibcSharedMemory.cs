@@ -9,13 +9,11 @@ internal static unsafe partial class Libc
     internal const int O_RDWR = 0x2;
     internal const int O_CREAT = 0x40;
     internal const int O_EXCL = 0x80;
-    internal const int O_CLOEXEC = 0x80000;
     internal const int MFD_CLOEXEC = 0x1;
     internal const int PROT_READ = 0x1;
     internal const int PROT_WRITE = 0x2;
     internal const int MAP_SHARED = 0x01;
     internal const int EEXIST = 17;
-    internal const int ENOENT = 2;
 
     [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int MemfdCreate(string name, uint flags);

@@ -35,7 +35,9 @@ internal static class ChildCommand
             env.Add($"{key}={entry.Value}");
         }
         var spindle = typeof(StartupHook).Assembly.Location;
-        env.Add($"{HooksVariable}={(string.IsNullOrEmpty(priorHooks) ? spindle : priorHooks + System.IO.Path.PathSeparator + spindle)}");
+        if (spindle.Length == 0) spindle = null; // single-file app: the child bootstraps through Processes.RunIfChild()
+        var hooks = string.Join(System.IO.Path.PathSeparator, new[] { priorHooks, spindle }.Where(h => !string.IsNullOrEmpty(h)));
+        if (hooks.Length > 0) env.Add($"{HooksVariable}={hooks}");
         if (!string.IsNullOrEmpty(priorHooks)) env.Add($"{PriorHooksVariable}={priorHooks}");
         env.Add($"{FdVariable}={Spawner.ChildChannelFd}");
         // Sorted so that two snapshots of the same environment compare equal (warm spares).

@@ -29,7 +29,7 @@ internal static class ChildRuntime
         Environment.SetEnvironmentVariable(ChildCommand.FdVariable, null);
         var fd = int.Parse(fdText, System.Globalization.CultureInfo.InvariantCulture);
         Libc.Fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC);
-        Environment.Exit(Serve(new ControlChannel(fd)));
+        Environment.Exit(Serve(ControlChannel.ForChild(fd)));
     }
 
     private static int Serve(ControlChannel channel)
@@ -37,11 +37,12 @@ internal static class ChildRuntime
         StartMessage start;
         try
         {
+            if (!channel.HasData) WarmUp(channel);
             // A warm spare waits here; the parent closing the channel (or dying) ends it quietly.
             if (channel.Receive() is not { Kind: FrameKind.Start } frame) return 0;
             start = StartMessage.Decode(frame.Body);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException)
         {
             Console.Error.WriteLine($"Spindle child {Environment.ProcessId}: bad start frame: {e.Message}");
             return 1;
@@ -70,9 +71,23 @@ internal static class ChildRuntime
         }
     }
 
+    /// <summary>
+    /// Runs the code paths of a start once while nothing is waiting (a warm spare, or a slow parent), so that the
+    /// real start does not pay for JIT compilation and type loading: decoding alone costs tens of ms when cold.
+    /// </summary>
+    private static void WarmUp(ControlChannel channel)
+    {
+        var sample = new StartMessage("warm-up", false, 0, "", TargetPayload.Encode(new Action(WarmUpTarget), []));
+        TargetPayload.Decode(StartMessage.Decode(sample.Encode()).Target)();
+        _ = Assembly.GetEntryAssembly();
+        TrySend(channel, FrameKind.Ready, []);
+    }
+
+    private static void WarmUpTarget() { }
+
     private static void TrySend(ControlChannel channel, FrameKind kind, byte[] body)
     {
         try { channel.Send(kind, body); }
-        catch (System.Net.Sockets.SocketException) { /* the parent is gone: nobody to tell */ }
+        catch (IOException) { /* the parent is gone: nobody to tell */ }
     }
 }

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using Microsoft.Win32.SafeHandles;
+using Spindle.Native;
 
 namespace Spindle.Processes;
 
@@ -14,6 +16,9 @@ internal enum FrameKind : byte
 
     /// <summary>Child → parent: the target threw (type name, message, stack trace).</summary>
     Failed = 3,
+
+    /// <summary>Child → parent: a warm spare has booted and warmed its code paths up.</summary>
+    Ready = 4,
 }
 
 /// <summary>
@@ -27,11 +32,50 @@ internal sealed class ControlChannel : IDisposable
     /// <summary>Largest body accepted (a target with its captures, or a remote exception report).</summary>
     internal const int MaxFrameBytes = 64 << 20;
 
-    private readonly Socket _socket;
+    private readonly Stream _stream;
+    private readonly int _fd;
 
-    internal ControlChannel(int fd)
+    private ControlChannel(Stream stream, int fd)
     {
-        _socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        _stream = stream;
+        _fd = fd;
+    }
+
+    /// <summary>The parent's end: a socket, for asynchronous reads on the runtime's event loop.</summary>
+    internal static ControlChannel ForParent(int fd) =>
+        new(new NetworkStream(new Socket(new SafeSocketHandle(fd, ownsHandle: true)), ownsSocket: true), fd);
+
+    /// <summary>
+    /// The child's end: plain blocking read/write on the fd. It keeps System.Net.Sockets out of the child, whose
+    /// loading and JIT compilation would cost a cold child tens of milliseconds.
+    /// </summary>
+    internal static ControlChannel ForChild(int fd) =>
+        new(new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.ReadWrite, bufferSize: 0), fd);
+
+    /// <summary>A connected pair of close-on-exec AF_UNIX stream sockets: (parent's end, child's end).</summary>
+    internal static unsafe (int Parent, int Child) CreateSocketPair()
+    {
+        var fds = stackalloc int[2];
+        if (Libc.SocketPair(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, fds) != 0)
+            throw new IOException($"socketpair failed: {System.Runtime.InteropServices.Marshal.GetLastPInvokeErrorMessage()}");
+        return (fds[0], fds[1]);
+    }
+
+    /// <summary>Both ends of a channel in this process (for tests of the protocol).</summary>
+    internal static (ControlChannel Parent, ControlChannel Child) CreatePair()
+    {
+        var (parent, child) = CreateSocketPair();
+        return (ForParent(parent), ForChild(child));
+    }
+
+    /// <summary>Whether bytes are waiting to be read.</summary>
+    internal unsafe bool HasData
+    {
+        get
+        {
+            var poll = new PollFd { Fd = _fd, Events = Libc.POLLIN };
+            return Libc.Poll(&poll, 1, 0) > 0;
+        }
     }
 
     internal void Send(FrameKind kind, ReadOnlySpan<byte> body)
@@ -42,8 +86,15 @@ internal sealed class ControlChannel : IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)body.Length);
         frame[4] = (byte)kind;
         body.CopyTo(frame.AsSpan(5));
-        var sent = 0;
-        while (sent < frame.Length) sent += _socket.Send(frame, sent, frame.Length - sent, SocketFlags.None);
+        _stream.Write(frame);
+        _stream.Flush();
+    }
+
+    /// <summary>Writes bytes as they are (tests feed malformed frames through it).</summary>
+    internal void SendRaw(ReadOnlySpan<byte> bytes)
+    {
+        _stream.Write(bytes);
+        _stream.Flush();
     }
 
     /// <summary>Reads one frame; null at a clean end of stream (the peer closed or exited).</summary>
@@ -87,7 +138,7 @@ internal sealed class ControlChannel : IDisposable
         var read = 0;
         while (read < buffer.Length)
         {
-            var n = _socket.Receive(buffer, read, buffer.Length - read, SocketFlags.None);
+            var n = _stream.Read(buffer, read, buffer.Length - read);
             if (n == 0)
             {
                 if (read == 0) return false;
@@ -103,7 +154,7 @@ internal sealed class ControlChannel : IDisposable
         var read = 0;
         while (read < buffer.Length)
         {
-            var n = await _socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            var n = await _stream.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
             if (n == 0)
             {
                 if (read == 0) return false;
@@ -114,5 +165,5 @@ internal sealed class ControlChannel : IDisposable
         return true;
     }
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose() => _stream.Dispose();
 }

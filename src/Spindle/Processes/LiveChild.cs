@@ -22,7 +22,7 @@ internal sealed class LiveChild
     {
         Pid = spawned.Pid;
         _pidfd = spawned.Pidfd;
-        _channel = new ControlChannel(spawned.ChannelFd);
+        _channel = ControlChannel.ForParent(spawned.ChannelFd);
         Environment = environment;
         Directory = directory;
         Completion = CompleteAsync(ReadReportsAsync());
@@ -64,7 +64,7 @@ internal sealed class LiveChild
             _channel.Send(FrameKind.Start, message.Encode());
             return true;
         }
-        catch (System.Net.Sockets.SocketException) { return false; }
+        catch (IOException) { return false; }
         catch (ObjectDisposedException) { return false; }
     }
 
@@ -100,7 +100,7 @@ internal sealed class LiveChild
                 if (frame.Kind == FrameKind.Failed) Failure = FailureMessage.Decode(frame.Body);
             }
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or System.Net.Sockets.SocketException or ObjectDisposedException or EndOfStreamException)
+        catch (Exception e) when (e is IOException or InvalidDataException or ObjectDisposedException or EndOfStreamException)
         {
             // A broken or closed channel ends the reports; the exit status still comes from the reaper.
         }

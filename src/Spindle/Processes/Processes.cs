@@ -30,7 +30,10 @@ public static class Processes
         if (ProcessIdentity.IsDaemon) throw new InvalidOperationException("daemonic processes are not allowed to have children");
         if (Environment.GetEnvironmentVariable(ChildCommand.FdVariable) is not null && !ChildRuntime.Bootstrapped)
             throw new InvalidOperationException("This process is a Spindle child whose startup hook did not run, so its Main is running; call Processes.RunIfChild() first in Main.");
-        if (AppContext.TryGetSwitch("System.StartupHookProvider.IsSupported", out var hooks) && !hooks && !ChildRuntime.HookRan)
+        if (ChildRuntime.HookRan) return;
+        if (AppContext.TryGetSwitch("System.StartupHookProvider.IsSupported", out var hooks) && !hooks)
             throw new InvalidOperationException("Startup hooks are disabled in this app (trimmed or Native AOT), so a child would run Main: call Processes.RunIfChild() first in Main.");
+        if (string.IsNullOrEmpty(typeof(StartupHook).Assembly.Location))
+            throw new InvalidOperationException("Spindle.dll has no file of its own (single-file app), so it cannot be a startup hook and a child would run Main: call Processes.RunIfChild() first in Main.");
     }
 }

@@ -49,9 +49,7 @@ internal static class Spawner
 
     private static unsafe SpawnedChild SpawnNow(string path, string[] argv, string[] env)
     {
-        var fds = stackalloc int[2];
-        if (Libc.SocketPair(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, fds) != 0)
-            throw new IOException($"socketpair failed: {Marshal.GetLastPInvokeErrorMessage()}");
+        var (parentFd, childFd) = ControlChannel.CreateSocketPair();
         var actions = stackalloc byte[Libc.FileActionsSize];
         var attr = stackalloc byte[Libc.SpawnAttrSize];
         var sigmask = stackalloc byte[Libc.SigSetSize];
@@ -64,7 +62,7 @@ internal static class Spawner
         Check(Libc.PosixSpawnAttrInit(attr), "posix_spawnattr_init");
         try
         {
-            Check(Libc.PosixSpawnFileActionsAddDup2(actions, fds[1], ChildChannelFd), "posix_spawn_file_actions_adddup2");
+            Check(Libc.PosixSpawnFileActionsAddDup2(actions, childFd, ChildChannelFd), "posix_spawn_file_actions_adddup2");
             // Nothing but stdio and the channel reaches the child, as Python's spawn closes every other fd.
             Check(Libc.PosixSpawnFileActionsAddCloseFrom(actions, ChildChannelFd + 1), "posix_spawn_file_actions_addclosefrom_np");
             // The runtime blocks and handles signals for itself; the child starts from defaults like any new program.
@@ -76,18 +74,18 @@ internal static class Spawner
             var error = Libc.PosixSpawn(out var pid, pathPtr, actions, attr, argvPtr, envPtr);
             if (error != 0)
             {
-                Libc.Close(fds[0]);
+                Libc.Close(parentFd);
                 throw new IOException($"posix_spawn of {path} failed: {Marshal.GetPInvokeErrorMessage(error)}");
             }
             // Safe from pid reuse: nobody else reaps our child before we do.
             var pidfd = Libc.PidfdOpen(pid);
             if (pidfd < 0)
                 throw new IOException($"pidfd_open({pid}) failed: {Marshal.GetLastPInvokeErrorMessage()}");
-            return new SpawnedChild(pid, pidfd, fds[0]);
+            return new SpawnedChild(pid, pidfd, parentFd);
         }
         finally
         {
-            Libc.Close(fds[1]);
+            Libc.Close(childFd);
             _ = Libc.PosixSpawnFileActionsDestroy(actions);
             _ = Libc.PosixSpawnAttrDestroy(attr);
         }

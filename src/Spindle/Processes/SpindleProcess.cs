@@ -97,12 +97,14 @@ public class SpindleProcess : IDisposable
     /// otherwise it is discarded and the child is started cold, so spares never change what a child sees.
     /// (Beyond Python: <c>multiprocessing</c> has no equivalent.)
     /// </summary>
+    /// <exception cref="InvalidOperationException">Set above 0 in a daemon child, which cannot have children.</exception>
     public static int WarmSpares
     {
         get => SparePool.Target;
         set
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
+            if (value > 0) Processes.EnsureCanStartChildren();
             SparePool.Target = value;
         }
     }
@@ -163,7 +165,7 @@ public class SpindleProcess : IDisposable
 
     /// <summary>Starts the child. Python: <c>Process.start()</c>.</summary>
     /// <exception cref="InvalidOperationException">Started twice, called in a daemon child, or the process is closed.</exception>
-    /// <exception cref="ArgumentException">The target or an argument cannot cross to a child (nothing is started).</exception>
+    /// <exception cref="Spindle.Serialization.NotTransferableException">The target, a captured variable, an argument or (for a derived class) the instance's state cannot cross to a child; the message names it and its type. Nothing is started.</exception>
     public void Start()
     {
         lock (S.Gate)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 
 namespace Spindle.Serialization;
@@ -16,6 +17,8 @@ namespace Spindle.Serialization;
 /// </remarks>
 public static class CallCodec
 {
+    private static readonly ConcurrentDictionary<MethodInfo, string?[]> s_parameterNames = new();
+
     /// <summary>Encodes <paramref name="target"/> called with <paramref name="args"/>. Python: pickling <c>(target, args)</c> at <c>Process.start()</c>.</summary>
     /// <exception cref="NotTransferableException">The target, a captured variable or an argument cannot cross; the message names it and its type.</exception>
     /// <exception cref="ArgumentException">The arguments do not match the delegate's parameters.</exception>
@@ -25,7 +28,8 @@ public static class CallCodec
         args ??= [null];
         var plan = (DelegatePlan)TypePlans.For(target.GetType());
         var parameters = plan.Parameters;
-        var names = ParameterNames(target.Method, parameters.Length);
+        var names = s_parameterNames.TryGetValue(target.Method, out var known) ? known
+            : s_parameterNames.GetOrAdd(target.Method, ParameterNames(target.Method, parameters.Length));
         CheckArguments(target, parameters, names, args);
         return Payloads.Encode(PayloadHeader.Call, w =>
         {
@@ -43,14 +47,14 @@ public static class CallCodec
             {
                 try
                 {
-                    w.WriteSlot(args[i], TypePlans.For(parameters[i].ParameterType));
+                    w.WriteSlot(args[i], plan.ParameterPlans[i]);
                 }
                 catch (PathException e)
                 {
                     throw e.ToPublic($"argument {i + 1} '{names[i]}'");
                 }
             }
-        }, static bytes => bytes.ToArray());
+        }, Payloads.ToArray);
     }
 
     /// <summary>Decodes a call encoded by <see cref="Encode"/>, ready to <see cref="DecodedCall.Invoke"/>. Python: unpickling the process object in the child.</summary>
@@ -60,13 +64,14 @@ public static class CallCodec
         {
             var plan = r.ReadTypeRef();
             if (plan is not DelegatePlan delegatePlan) throw r.Malformed($"the call target is a {TypeNames.Display(plan.Type)}, not a delegate");
-            var target = (Delegate)r.ReadSlot(delegatePlan)!;
+            var target = (Delegate?)r.ReadSlot(delegatePlan) ?? throw r.Malformed("the call target is null");
             var parameters = delegatePlan.Parameters;
             var count = r.ReadCount(0);
             if (count != parameters.Length)
                 throw r.Malformed($"{MethodRefs.Describe(target.Method)} takes {parameters.Length} arguments, but the payload has {count}");
             var args = new object?[count];
-            for (var i = 0; i < count; i++) args[i] = r.ReadSlot(TypePlans.For(parameters[i].ParameterType));
+            var plans = delegatePlan.ParameterPlans;
+            for (var i = 0; i < count; i++) args[i] = r.ReadSlot(plans[i]);
             return new DecodedCall(target, args);
         });
 
@@ -82,17 +87,16 @@ public static class CallCodec
 
     private static void CheckArguments(Delegate target, ParameterInfo[] parameters, string?[] names, object?[] args)
     {
-        var name = MethodRefs.Describe(target.Method);
         if (args.Length != parameters.Length)
-            throw new ArgumentException($"{name} takes {parameters.Length} argument(s), but {args.Length} were given.", nameof(args));
+            throw new ArgumentException($"{MethodRefs.Describe(target.Method)} takes {parameters.Length} argument(s), but {args.Length} were given.", nameof(args));
         for (var i = 0; i < args.Length; i++)
         {
             var type = parameters[i].ParameterType;
             if (type.IsByRef)
-                throw new ArgumentException($"Parameter {i + 1} '{names[i]}' of {name} is passed by reference, which cannot cross to another process.", nameof(args));
+                throw new ArgumentException($"Parameter {i + 1} '{names[i]}' of {MethodRefs.Describe(target.Method)} is passed by reference, which cannot cross to another process.", nameof(args));
             if (args[i] is null ? type.IsValueType && Nullable.GetUnderlyingType(type) is null : !type.IsInstanceOfType(args[i]))
                 throw new ArgumentException(
-                    $"Argument {i + 1} '{names[i]}' of {name} must be a {TypeNames.Display(type)}, not {(args[i] is null ? "null" : "a " + TypeNames.Display(args[i]!.GetType()))}.", nameof(args));
+                    $"Argument {i + 1} '{names[i]}' of {MethodRefs.Describe(target.Method)} must be a {TypeNames.Display(type)}, not {(args[i] is null ? "null" : "a " + TypeNames.Display(args[i]!.GetType()))}.", nameof(args));
         }
     }
 }

@@ -76,6 +76,8 @@ internal sealed class BlockArrayPlan<T>() : TypePlan(typeof(T[]))
 
 internal sealed class ArrayPlan<T>() : TypePlan(typeof(T[]))
 {
+    public override bool PublishesBeforeContents => true;
+
     private TypePlan? _element;
 
     private TypePlan Element => _element ??= TypePlans.For(typeof(T));
@@ -100,6 +102,8 @@ internal sealed class ArrayPlan<T>() : TypePlan(typeof(T[]))
 /// <summary>A multi-dimensional array: the lengths, then the elements in row-major order.</summary>
 internal sealed class MultiArrayPlan(Type type) : TypePlan(type)
 {
+    public override bool PublishesBeforeContents => true;
+
     private TypePlan? _element;
 
     private TypePlan Element => _element ??= TypePlans.For(Type.GetElementType()!);
@@ -176,6 +180,8 @@ internal sealed class BlockListPlan<T>() : TypePlan(typeof(List<T>))
 
 internal sealed class ListPlan<T>() : TypePlan(typeof(List<T>))
 {
+    public override bool PublishesBeforeContents => true;
+
     private TypePlan? _element;
 
     private TypePlan Element => _element ??= TypePlans.For(typeof(T));
@@ -199,6 +205,8 @@ internal sealed class ListPlan<T>() : TypePlan(typeof(List<T>))
 
 internal sealed class DictionaryPlan<TKey, TValue>() : TypePlan(typeof(Dictionary<TKey, TValue>)) where TKey : notnull
 {
+    public override bool PublishesBeforeContents => true;
+
     private TypePlan? _key, _value;
 
     private TypePlan Key => _key ??= TypePlans.For(typeof(TKey));
@@ -253,6 +261,8 @@ internal sealed class DictionaryPlan<TKey, TValue>() : TypePlan(typeof(Dictionar
 
 internal sealed class HashSetPlan<T>() : TypePlan(typeof(HashSet<T>))
 {
+    public override bool PublishesBeforeContents => true;
+
     private TypePlan? _element;
 
     private TypePlan Element => _element ??= TypePlans.For(typeof(T));

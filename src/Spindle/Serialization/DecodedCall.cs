@@ -14,7 +14,6 @@ public sealed class DecodedCall
     {
         Target = target;
         _arguments = arguments;
-        Describe = MethodRefs.Describe(target.Method);
     }
 
     /// <summary>The rebuilt delegate (its closure's captured variables hold the decoded values). Python: <c>Process._target</c>.</summary>
@@ -24,7 +23,7 @@ public sealed class DecodedCall
     public IReadOnlyList<object?> Arguments => _arguments;
 
     /// <summary><c>Namespace.Type.Method</c> of the target, for messages (lambdas read <c>Namespace.Type.Outer (lambda)</c>). Python: <c>target.__qualname__</c>.</summary>
-    public string Describe { get; }
+    public string Describe => field ??= MethodRefs.Describe(Target.Method);
 
     /// <summary>
     /// Runs the call and returns its result (null for a void method). An exception from the target propagates as it

@@ -14,6 +14,9 @@ internal sealed class DelegatePlan(Type type) : TypePlan(type)
 
     public ParameterInfo[] Parameters { get; } = type.GetMethod("Invoke")!.GetParameters();
 
+    /// <summary>The plans of the parameter types, in order (arguments of a call are written against them).</summary>
+    public TypePlan[] ParameterPlans => field ??= [.. Parameters.Select(p => TypePlans.For(p.ParameterType))];
+
     public override void Write(Writer writer, object value)
     {
         var d = (Delegate)value;
@@ -36,15 +39,12 @@ internal sealed class DelegatePlan(Type type) : TypePlan(type)
     public override object Read(ref Reader reader, int slot)
     {
         var method = MethodRefs.Read(ref reader);
-        var target = reader.ReadSlot(s_target);
-        if (method.IsStatic && target is null)
-            return Delegate.CreateDelegate(Type, method, throwOnBindFailure: false) ?? throw Unbindable(ref reader, method);
-        if (target is null) throw reader.Malformed($"instance method {method.Name} arrived without a target");
-        return Delegate.CreateDelegate(Type, target, method, throwOnBindFailure: false) ?? throw Unbindable(ref reader, method);
+        var pending = new PendingDelegate(Type, method, slot);
+        var target = reader.ReadDelegateTarget(pending, s_target);
+        if (pending.Created is { } early) return early;
+        if (target is null && !method.IsStatic) throw reader.Malformed($"instance method {method.Name} arrived without a target");
+        return pending.Create(target);
     }
-
-    private SerializationFormatException Unbindable(ref Reader reader, MethodInfo method) =>
-        reader.Malformed($"method {MethodRefs.Describe(method)} does not fit delegate type {TypeNames.Display(Type)}");
 
     private static bool IsClosure(Type type) => type.Name.StartsWith("<>c", StringComparison.Ordinal);
 }

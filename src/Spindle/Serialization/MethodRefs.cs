@@ -14,16 +14,39 @@ internal static class MethodRefs
     private static readonly ConcurrentDictionary<Module, Guid> s_mvids = new();
     private static readonly ConcurrentDictionary<(Type, int), MethodInfo?> s_methods = new();
 
+    private static readonly ConcurrentDictionary<MethodInfo, Identity> s_identities = new();
+
     public static void Write(Writer writer, MethodInfo method)
     {
-        if (method.DeclaringType is not { } declaringType || method.Module.Assembly.IsDynamic)
+        var identity = s_identities.TryGetValue(method, out var known) ? known : s_identities.GetOrAdd(method, new Identity(method));
+        if (identity.DeclaringType is null)
             throw new PathException(method.GetType(), "its method was generated at run time (a DynamicMethod or compiled expression), so another process cannot find it");
-        writer.WriteTypeRef(declaringType);
-        writer.WriteUnmanaged(Mvid(method.Module));
-        writer.WriteUnmanaged(method.MetadataToken);
-        var genericArguments = method.IsGenericMethod ? method.GetGenericArguments() : [];
-        writer.WriteLength(genericArguments.Length);
-        foreach (var t in genericArguments) writer.WriteTypeRef(t);
+        writer.WriteTypeRef(identity.DeclaringType);
+        writer.WriteUnmanaged(identity.Mvid);
+        writer.WriteUnmanaged(identity.Token);
+        writer.WriteLength(identity.GenericArguments.Length);
+        foreach (var t in identity.GenericArguments) writer.WriteTypeRef(t);
+    }
+
+    /// <summary>What names a method in a payload, worked out once per method (each of these is a reflection call).</summary>
+    private sealed class Identity
+    {
+        public Identity(MethodInfo method)
+        {
+            if (method.DeclaringType is null || method.Module.Assembly.IsDynamic) return;
+            DeclaringType = method.DeclaringType;
+            Mvid = MethodRefs.Mvid(method.Module);
+            Token = method.MetadataToken;
+            GenericArguments = method.IsGenericMethod ? method.GetGenericArguments() : [];
+        }
+
+        public Type? DeclaringType { get; }
+
+        public Guid Mvid { get; }
+
+        public int Token { get; }
+
+        public Type[] GenericArguments { get; } = [];
     }
 
     public static MethodInfo Read(ref Reader reader)

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Spindle.Serialization;
 
@@ -19,11 +20,17 @@ internal sealed class ObjectPlan : TypePlan
 {
     private readonly Member[] _members;
     private readonly uint _shapeHash;
+
+    // Closure objects send only the fields the delegate's code can touch (see ClosureUsage), chosen by a bit mask.
+    private readonly bool _prunable;
+    private readonly ulong _allMask;
     private int _minSize = -1;
 
-    private ObjectPlan(Type type, Member[] members) : base(type)
+    private ObjectPlan(Type type, Member[] members, bool closure) : base(type)
     {
         _members = members;
+        _prunable = closure && members.Length <= 63;
+        _allMask = members.Length >= 64 ? ulong.MaxValue : (1UL << members.Length) - 1;
         var hash = 2166136261u;
         foreach (var m in members)
         {
@@ -34,6 +41,8 @@ internal sealed class ObjectPlan : TypePlan
     }
 
     public override uint ShapeHash => _shapeHash;
+
+    public override bool PublishesBeforeContents => !Type.IsValueType;
 
     public override int MinSize
     {
@@ -96,7 +105,7 @@ internal sealed class ObjectPlan : TypePlan
                 return new RefusedPlan(type, $"its field '{f.Name}' is a pointer");
             members[i] = new Member(f, segment);
         }
-        return new ObjectPlan(type, members);
+        return new ObjectPlan(type, members, closure);
     }
 
     private static bool IsClosure(Type type) =>
@@ -120,8 +129,23 @@ internal sealed class ObjectPlan : TypePlan
 
     public override void Write(Writer writer, object value)
     {
-        foreach (var m in _members)
+        var mask = _allMask;
+        if (_prunable)
         {
+            mask = writer.PruneClosures ? MaskFor(value, writer.CurrentClosureUsage) : _allMask;
+            writer.WriteVarUInt(mask);
+            if (mask != _allMask) writer.RecordPartialClosure(value, mask);
+        }
+        for (var i = 0; i < _members.Length; i++)
+        {
+            if ((mask & (1UL << i)) == 0) continue;
+            var m = _members[i];
+            if (m.RawSize > 0)
+            {
+                m.RawWrite(value, ref MemoryMarshal.GetReference(writer.GetSpan(m.RawSize)));
+                writer.Advance(m.RawSize);
+                continue;
+            }
             try
             {
                 writer.WriteSlot(m.Get(value), m.Plan);
@@ -136,10 +160,64 @@ internal sealed class ObjectPlan : TypePlan
 
     public override object Read(ref Reader reader, int slot)
     {
+        var mask = _allMask;
+        if (_prunable)
+        {
+            mask = reader.ReadVarUInt();
+            if ((mask & ~_allMask) != 0) throw reader.Malformed($"a field mask names fields that {TypeNames.Display(Type)} does not have");
+        }
         var value = RuntimeHelpers.GetUninitializedObject(Type);
         reader.Publish(slot, value);
-        foreach (var m in _members) m.Set(value, reader.ReadSlot(m.Plan));
+        for (var i = 0; i < _members.Length; i++)
+        {
+            if ((mask & (1UL << i)) == 0) continue;
+            var m = _members[i];
+            if (m.RawSize > 0) m.RawRead(value, ref MemoryMarshal.GetReference(reader.ReadBytes(m.RawSize)));
+            else m.Set(value, reader.ReadSlot(m.Plan));
+        }
         return value;
+    }
+
+    /// <summary>
+    /// The fields of closure object <paramref name="value"/> that code using <paramref name="usage"/> can reach: the
+    /// ones it touches, plus those touched by delegates stored in them (a lambda calling a neighbour of its scope).
+    /// </summary>
+    private ulong MaskFor(object value, ClosureFields? usage)
+    {
+        if (usage is null) return _allMask;
+        var mask = Touched(usage, 0);
+        bool grew;
+        do
+        {
+            grew = false;
+            for (var i = 0; i < _members.Length; i++)
+            {
+                if ((mask & (1UL << i)) == 0 || !_members[i].MayHoldDelegate || _members[i].Get(value) is not Delegate d) continue;
+                var more = ClosureUsage.For(d.Method) is { } inner ? Touched(inner, mask) : _allMask;
+                if (more == mask) continue;
+                mask = more;
+                grew = true;
+            }
+        }
+        while (grew);
+        return mask;
+    }
+
+    private ulong Touched(ClosureFields usage, ulong mask)
+    {
+        for (var i = 0; i < _members.Length; i++)
+        {
+            if (usage.Contains(_members[i].Module, _members[i].Token)) mask |= 1UL << i;
+        }
+        return mask;
+    }
+
+    /// <summary>A closure object sent with some fields only is referred to again, by code that may need others: refuse rather than send it short.</summary>
+    public void CheckPartialSuffices(object value, ulong written, ClosureFields? usage)
+    {
+        var missing = MaskFor(value, usage) & ~written;
+        if (missing == 0) return;
+        throw new PruningConflictException();
     }
 
     private sealed class Member(FieldInfo field, string? segment)
@@ -147,8 +225,22 @@ internal sealed class ObjectPlan : TypePlan
         private TypePlan? _plan;
         private Func<object, object?>? _get;
         private Action<object, object?>? _set;
+        private RawFieldAccess? _rawWrite, _rawRead;
 
         public FieldInfo Field { get; } = field;
+
+        public int Token { get; } = field.MetadataToken;
+
+        public Module Module { get; } = field.Module;
+
+        /// <summary>The byte size of a blittable field, copied without boxing; 0 for fields written through their plan.</summary>
+        public int RawSize { get; } = BlockCopy.IsBlittable(field.FieldType) ? BlockCopy.SizeOf(field.FieldType) : 0;
+
+        public RawFieldAccess RawWrite => _rawWrite ??= FieldAccessors.RawWriter(Field);
+
+        public RawFieldAccess RawRead => _rawRead ??= FieldAccessors.RawReader(Field);
+
+        public bool MayHoldDelegate { get; } = field.FieldType == typeof(object) || typeof(Delegate).IsAssignableFrom(field.FieldType);
 
         public string? Segment { get; } = segment;
 

@@ -30,3 +30,11 @@ internal sealed class PathException(Type offendingType, string reason, Exception
         return new NotTransferableException(path, OffendingType, Reason, InnerException);
     }
 }
+
+/// <summary>
+/// A closure object was sent with only the fields one lambda needs and is then needed by another lambda of the same
+/// scope: the payload is encoded again with whole closure objects.
+/// </summary>
+#pragma warning disable CA1032, CA1064 // internal signal, never escapes the codec
+internal sealed class PruningConflictException() : Exception("A closure object is shared by lambdas that use different captured variables.");
+#pragma warning restore CA1032, CA1064

@@ -9,22 +9,44 @@ internal static class Payloads
 
     public delegate T ReadBody<T>(ref Reader reader);
 
+    public static readonly Func<ReadOnlySpan<byte>, byte[]> ToArray = static bytes =>
+    {
+        // Every byte is overwritten at once: skip the zeroing (the runtime does for arrays of 2 KiB and more).
+        var array = GC.AllocateUninitializedArray<byte>(bytes.Length);
+        bytes.CopyTo(array);
+        return array;
+    };
+
     /// <summary>Encodes into the thread's pooled buffer and hands the bytes to <paramref name="emit"/>; nothing is emitted on refusal.</summary>
     public static TResult Encode<TResult>(byte kind, Body body, Func<ReadOnlySpan<byte>, TResult> emit)
     {
         var writer = Writer.Rent();
         try
         {
-            writer.WriteByte(PayloadHeader.Magic);
-            writer.WriteByte(PayloadHeader.Version);
-            writer.WriteByte(kind);
-            body(writer);
+            try
+            {
+                WriteAll(writer, kind, body);
+            }
+            catch (PruningConflictException)
+            {
+                writer.Reset();
+                writer.PruneClosures = false;
+                WriteAll(writer, kind, body);
+            }
             return emit(writer.Written);
         }
         finally
         {
             writer.Return();
         }
+    }
+
+    private static void WriteAll(Writer writer, byte kind, Body body)
+    {
+        writer.WriteByte(PayloadHeader.Magic);
+        writer.WriteByte(PayloadHeader.Version);
+        writer.WriteByte(kind);
+        body(writer);
     }
 
     public static T Decode<T>(ReadOnlySpan<byte> payload, byte kind, ReadBody<T> body)

@@ -31,6 +31,9 @@ internal static class BlockCopy
         typeof(float), typeof(double), typeof(char), typeof(Half), typeof(Int128), typeof(UInt128), typeof(Guid), typeof(TimeSpan),
     ];
 
+    /// <summary>The in-memory (and payload) size of a blittable type; <c>Marshal.SizeOf</c> would say 1 for <c>char</c>.</summary>
+    public static int SizeOf(Type type) => (int)typeof(Unsafe).GetMethod(nameof(Unsafe.SizeOf))!.MakeGenericMethod(type).Invoke(null, null)!;
+
     public static bool IsBlittable(Type type) => s_blittable.Contains(type) || (type.IsEnum && s_blittable.Contains(Enum.GetUnderlyingType(type)));
 }
 

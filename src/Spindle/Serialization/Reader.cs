@@ -14,6 +14,8 @@ internal sealed class ReadState
     public readonly List<TypePlan> Types = [];
     public readonly List<Assembly> Assemblies = [];
     public readonly List<object?> Objects = [];
+    public readonly List<PendingDelegate> PendingDelegates = [];
+    public PendingDelegate? Armed;
     public int Depth;
 
     public static ReadState Rent()
@@ -28,8 +30,31 @@ internal sealed class ReadState
         Types.Clear();
         Assemblies.Clear();
         Objects.Clear();
+        PendingDelegates.Clear();
+        Armed = null;
         Depth = 0;
         t_cached = this;
+    }
+}
+
+/// <summary>
+/// A delegate whose target is being read: it is created as soon as the target object exists (before the target's
+/// contents), so that references to the delegate from inside its own closure resolve.
+/// </summary>
+internal sealed class PendingDelegate(Type delegateType, System.Reflection.MethodInfo method, int delegateSlot)
+{
+    public int TargetSlot { get; set; } = -1;
+
+    public int DelegateSlot { get; } = delegateSlot;
+
+    public Delegate? Created { get; private set; }
+
+    public Delegate Create(object? target)
+    {
+        Created = DelegateFactory.Create(delegateType, method, target)
+            ?? throw new SerializationFormatException(
+                $"Malformed payload: method {MethodRefs.Describe(method)} does not fit delegate type {TypeNames.Display(delegateType)} with a {(target is null ? "null target" : TypeNames.Display(target.GetType()) + " target")}.");
+        return Created;
     }
 }
 
@@ -140,24 +165,23 @@ internal ref struct Reader(ReadOnlySpan<byte> data, ReadState state)
         switch (kind)
         {
             case TypeDefinition.Array:
-                return TypePlans.ForReceived(ReadTypeRef().Type.MakeArrayType());
+                return TypePlans.ForReceived(TypeResolver.ArrayOf(ReadTypeRef().Type, 1));
             case TypeDefinition.MultiArray:
             {
                 var rank = ReadCount(0);
                 if (rank is < 2 or > 32) throw Malformed($"an array rank of {rank} is out of range");
-                return TypePlans.ForReceived(ReadTypeRef().Type.MakeArrayType(rank));
+                return TypePlans.ForReceived(TypeResolver.ArrayOf(ReadTypeRef().Type, rank));
             }
             case TypeDefinition.Generic:
             {
                 var definition = ReadTypeRef().Type;
                 if (!definition.IsGenericTypeDefinition) throw Malformed($"{TypeNames.Display(definition)} is not a generic type definition");
                 var count = ReadCount(1);
-                if (count != definition.GetGenericArguments().Length)
-                    throw Malformed($"{TypeNames.Display(definition)} takes {definition.GetGenericArguments().Length} type arguments, not {count}");
+                if (count is 0 or > 64) throw Malformed($"{count} type arguments for {TypeNames.Display(definition)}");
                 var args = new Type[count];
                 for (var i = 0; i < count; i++) args[i] = ReadTypeRef().Type;
                 Type closed;
-                try { closed = definition.MakeGenericType(args); }
+                try { closed = TypeResolver.Construct(definition, args); }
                 catch (ArgumentException e) { throw new SerializationFormatException($"Malformed payload: the type arguments do not fit {TypeNames.Display(definition)}.", e); }
                 return CheckShape(TypePlans.ForReceived(closed), ReadUnmanaged<uint>());
             }
@@ -187,7 +211,8 @@ internal ref struct Reader(ReadOnlySpan<byte> data, ReadState state)
         var assemblies = State.Assemblies;
         if (id < (ulong)assemblies.Count) return assemblies[(int)id];
         if (id != (ulong)assemblies.Count) throw Malformed($"assembly id {id} is neither known nor the next definition");
-        var assembly = TypeResolver.ResolveAssembly(ReadNameBytes());
+        var mvid = ReadUnmanaged<Guid>();
+        var assembly = TypeResolver.ResolveAssembly(mvid, ReadNameBytes());
         assemblies.Add(assembly);
         return assembly;
     }
@@ -196,6 +221,8 @@ internal ref struct Reader(ReadOnlySpan<byte> data, ReadState state)
     public object? ReadSlot(TypePlan declared)
     {
         if (++State.Depth > Writer.MaxDepth) throw Malformed($"values nest deeper than {Writer.MaxDepth} levels");
+        var armed = State.Armed;
+        State.Armed = null;
         object? result;
         if (declared.IsValueSlot)
         {
@@ -214,19 +241,19 @@ internal ref struct Reader(ReadOnlySpan<byte> data, ReadState state)
                     var objects = State.Objects;
                     var id = ReadIndex(objects.Count, "object id");
                     result = objects[id] ?? throw Malformed("a reference points to an object that is still being built");
-                    if (!declared.Type.IsInstanceOfType(result))
+                    if (!ReferenceEquals(declared.Type, typeof(object)) && !declared.Type.IsInstanceOfType(result))
                         throw Malformed($"a {TypeNames.Display(result.GetType())} was found where a {TypeNames.Display(declared.Type)} belongs");
                     break;
                 }
                 case SlotTag.Declared:
-                    result = ReadBody(declared);
+                    result = ReadBody(declared, armed);
                     break;
                 case SlotTag.Typed:
                 {
                     var plan = ReadTypeRef();
-                    if (!declared.Type.IsAssignableFrom(plan.Type))
+                    if (!ReferenceEquals(declared.Type, typeof(object)) && !declared.Type.IsAssignableFrom(plan.Type))
                         throw Malformed($"a {TypeNames.Display(plan.Type)} was found where a {TypeNames.Display(declared.Type)} belongs");
-                    result = ReadBody(plan);
+                    result = ReadBody(plan, armed);
                     break;
                 }
                 default:
@@ -237,22 +264,44 @@ internal ref struct Reader(ReadOnlySpan<byte> data, ReadState state)
         return result;
     }
 
-    private object ReadBody(TypePlan plan)
+    private object ReadBody(TypePlan plan, PendingDelegate? armed)
     {
         plan.ThrowIfNotReceivable();
         if (!plan.TracksIdentity) return plan.Read(ref this, -1);
         var objects = State.Objects;
         var slot = objects.Count;
         objects.Add(null);
+        armed?.TargetSlot = slot;
         var value = plan.Read(ref this, slot);
-        objects[slot] = value;
+        Publish(slot, value);
         return value;
+    }
+
+    /// <summary>
+    /// Reads the target of a delegate, creating the delegate as soon as the target exists (see <see cref="PendingDelegate"/>).
+    /// </summary>
+    public object? ReadDelegateTarget(PendingDelegate pending, TypePlan declared)
+    {
+        State.PendingDelegates.Add(pending);
+        State.Armed = pending;
+        var target = ReadSlot(declared);
+        State.PendingDelegates.RemoveAt(State.PendingDelegates.Count - 1);
+        return target;
     }
 
     /// <summary>Publishes an object under construction so that references inside it (cycles) can find it.</summary>
     public readonly void Publish(int slot, object value)
     {
-        if (slot >= 0) State.Objects[slot] = value;
+        if (slot < 0) return;
+        State.Objects[slot] = value;
+        var pending = State.PendingDelegates;
+        for (var i = pending.Count - 1; i >= 0; i--)
+        {
+            var p = pending[i];
+            if (p.TargetSlot != slot || p.Created is not null) continue;
+            var created = p.Create(value);
+            if (p.DelegateSlot >= 0) Publish(p.DelegateSlot, created);
+        }
     }
 
     public readonly SerializationFormatException Truncated(int needed) =>

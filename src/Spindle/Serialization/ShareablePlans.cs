@@ -5,8 +5,9 @@ internal static class ShareablePlans
 {
     public static TypePlan Create(Type type)
     {
-        var import = typeof(IShareable<>).MakeGenericType(type);
-        if (!import.IsAssignableFrom(type))
+        var importable = type.GetInterfaces().Any(i =>
+            i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IShareable<>) && i.GetGenericArguments()[0] == type);
+        if (!importable)
             return new RefusedPlan(type, $"it implements IShareable but not IShareable<{type.Name}>, so the receiving side cannot rebuild it");
         return (TypePlan)Activator.CreateInstance(typeof(ShareablePlan<>).MakeGenericType(type))!;
     }

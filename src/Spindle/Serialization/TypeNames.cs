@@ -28,9 +28,7 @@ internal static class TypeNames
         }
         if (type.IsNested && !type.IsGenericParameter)
         {
-            Append(sb, type.DeclaringType!.IsGenericTypeDefinition && type.IsConstructedGenericType
-                ? type.DeclaringType
-                : type.DeclaringType);
+            Append(sb, type.DeclaringType!);
             sb.Append('+');
         }
         else if (!string.IsNullOrEmpty(type.Namespace))

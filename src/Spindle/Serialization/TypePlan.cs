@@ -7,22 +7,34 @@ namespace Spindle.Serialization;
 /// </summary>
 internal abstract class TypePlan(Type type)
 {
+    // Type.IsValueType is a virtual reflection call; slots ask on every value.
+    private readonly bool _isValueType = type.IsValueType;
+
     public Type Type { get; } = type;
+
+    /// <summary>The type's fixed id in <see cref="WellKnownTypes"/>, or −1; looked up once instead of on every type reference.</summary>
+    public int WellKnownId { get; } = WellKnownTypes.TryGetId(type, out var id) ? id : -1;
 
     /// <summary>The runtime type a value in a slot of this declared type has when no type reference is needed.</summary>
     public virtual Type RuntimeType => Type;
 
     /// <summary>A slot of this type holds a value directly, without a tag (non-nullable value types).</summary>
-    public virtual bool IsValueSlot => Type.IsValueType;
+    public virtual bool IsValueSlot => _isValueType;
 
     /// <summary>Values of this type keep their identity within a payload (shared references, cycles).</summary>
-    public virtual bool TracksIdentity => !Type.IsValueType;
+    public virtual bool TracksIdentity => !_isValueType;
 
     /// <summary>A fingerprint of the type's fields, compared on receipt to catch a different build of the type.</summary>
     public virtual uint ShapeHash => 0;
 
     /// <summary>The fewest bytes a value of this type takes in a value slot (bounds element counts on receipt).</summary>
     public virtual int MinSize => 1;
+
+    /// <summary>
+    /// <see cref="Read"/> publishes the object before reading what it contains, so references back to it (and to a
+    /// delegate whose target it is) can be rebuilt.
+    /// </summary>
+    public virtual bool PublishesBeforeContents => false;
 
     public abstract void Write(Writer writer, object value);
 

@@ -22,7 +22,7 @@ public static class ValueCodec
     /// <summary>Encodes <paramref name="value"/> into a new array. Python: <c>pickle.dumps(obj)</c>.</summary>
     /// <exception cref="NotTransferableException">Something in the value cannot cross; the message names its path and type.</exception>
     public static byte[] Encode<T>(T value) =>
-        Payloads.Encode(PayloadHeader.Value, w => WriteRoot(w, value), static bytes => bytes.ToArray());
+        Payloads.Encode(PayloadHeader.Value, w => WriteRoot(w, value), Payloads.ToArray);
 
     /// <summary>Encodes <paramref name="value"/> into <paramref name="output"/>; nothing is written if it is refused. Python: <c>pickle.dump(obj, file)</c>.</summary>
     /// <exception cref="NotTransferableException">Something in the value cannot cross; the message names its path and type.</exception>

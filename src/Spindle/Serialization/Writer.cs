@@ -21,6 +21,8 @@ internal sealed class Writer
     private readonly Dictionary<Assembly, int> _assemblies = [];
     private readonly Dictionary<object, int> _objects = new(ReferenceEqualityComparer.Instance);
     private readonly List<object> _delegatesInProgress = [];
+    private readonly List<ClosureFields?> _closureUsages = [];
+    private readonly Dictionary<object, ulong> _partialClosures = new(ReferenceEqualityComparer.Instance);
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
     private int _position;
     private int _depth;
@@ -33,14 +35,26 @@ internal sealed class Writer
         return w;
     }
 
-    public void Return()
+    /// <summary>Send closure objects with only the fields their delegate's code touches (see <see cref="ClosureUsage"/>).</summary>
+    public bool PruneClosures { get; set; } = true;
+
+    /// <summary>Forgets everything written, to start the payload again.</summary>
+    public void Reset()
     {
         _types.Clear();
         _assemblies.Clear();
         _objects.Clear();
         _delegatesInProgress.Clear();
+        _closureUsages.Clear();
+        _partialClosures.Clear();
         _position = 0;
         _depth = 0;
+    }
+
+    public void Return()
+    {
+        PruneClosures = true;
+        Reset();
         if (_buffer.Length > 1 << 20)
         {
             // Keep a huge buffer from one big payload out of the thread's cache.
@@ -150,32 +164,28 @@ internal sealed class Writer
             return;
         }
         WriteVarUInt((uint)(WellKnownTypes.Count + _types.Count));
-        if (type.IsSZArray)
+        var identity = TypeIdentity.Of(type);
+        WriteByte(identity.Kind);
+        switch (identity.Kind)
         {
-            WriteByte(TypeDefinition.Array);
-            WriteTypeRef(type.GetElementType()!);
-        }
-        else if (type.IsArray)
-        {
-            WriteByte(TypeDefinition.MultiArray);
-            WriteLength(type.GetArrayRank());
-            WriteTypeRef(type.GetElementType()!);
-        }
-        else if (type.IsConstructedGenericType)
-        {
-            WriteByte(TypeDefinition.Generic);
-            WriteTypeRef(type.GetGenericTypeDefinition());
-            var args = type.GetGenericArguments();
-            WriteLength(args.Length);
-            foreach (var arg in args) WriteTypeRef(arg);
-            WriteUnmanaged(TypePlans.For(type).ShapeHash);
-        }
-        else
-        {
-            WriteByte(TypeDefinition.Named);
-            WriteAssemblyRef(type.Assembly);
-            WriteString(type.FullName ?? throw new PathException(type, "it has no name that another process can look up"));
-            WriteUnmanaged(type.IsGenericTypeDefinition ? 0u : TypePlans.For(type).ShapeHash);
+            case TypeDefinition.Array:
+                WriteTypeRef(identity.Parts[0]);
+                break;
+            case TypeDefinition.MultiArray:
+                WriteLength(identity.Rank);
+                WriteTypeRef(identity.Parts[0]);
+                break;
+            case TypeDefinition.Generic:
+                WriteTypeRef(identity.Parts[0]);
+                WriteLength(identity.Parts.Length - 1);
+                for (var i = 1; i < identity.Parts.Length; i++) WriteTypeRef(identity.Parts[i]);
+                WriteUnmanaged(identity.ShapeHash);
+                break;
+            default:
+                WriteAssemblyRef(type.Assembly);
+                WriteBytes(identity.EncodedName!);
+                WriteUnmanaged(identity.ShapeHash);
+                break;
         }
         _types.Add(type, _types.Count);
     }
@@ -188,7 +198,7 @@ internal sealed class Writer
             return;
         }
         WriteVarUInt((uint)_assemblies.Count);
-        WriteString(assembly.FullName ?? throw new PathException(typeof(Assembly), "an assembly without a name cannot be loaded elsewhere"));
+        WriteBytes(TypeResolver.EncodedName(assembly));
         _assemblies.Add(assembly, _assemblies.Count);
     }
 
@@ -217,8 +227,10 @@ internal sealed class Writer
         {
             if (_objects.TryGetValue(value, out var id))
             {
-                if (_delegatesInProgress.Count > 0 && _delegatesInProgress.Contains(value))
-                    throw new PathException(type, "the delegate refers back to itself through its captured variables (a recursive lambda), which cannot be rebuilt");
+                if (_delegatesInProgress.Count > 0 && _delegatesInProgress.Contains(value) && !CanBeReferencedWhileBuilt((Delegate)value))
+                    throw new PathException(type, "the delegate refers back to itself through its target, whose kind is rebuilt only after its contents");
+                if (_partialClosures.Count > 0 && _partialClosures.TryGetValue(value, out var written))
+                    ((ObjectPlan)plan).CheckPartialSuffices(value, written, CurrentClosureUsage);
                 WriteByte(SlotTag.BackReference);
                 WriteVarUInt((uint)id);
                 return;
@@ -232,7 +244,8 @@ internal sealed class Writer
         else
         {
             WriteByte(SlotTag.Typed);
-            WriteTypeRef(type);
+            if (plan.WellKnownId >= 0) WriteVarUInt((uint)plan.WellKnownId);
+            else WriteTypeRef(type);
         }
         if (plan.TracksIdentity) _objects.Add(value, _objects.Count);
         Enter();
@@ -240,9 +253,30 @@ internal sealed class Writer
         _depth--;
     }
 
-    public void BeginDelegate(object value) => _delegatesInProgress.Add(value);
+    /// <summary>
+    /// A delegate can be referred to from inside its own target (a recursive lambda, or a delegate variable captured
+    /// in its own closure) when the receiver creates that target before filling it: the delegate is made right then.
+    /// </summary>
+    private static bool CanBeReferencedWhileBuilt(Delegate d) =>
+        d.Target is { } target && TypePlans.For(target.GetType()).PublishesBeforeContents;
 
-    public void EndDelegate() => _delegatesInProgress.RemoveAt(_delegatesInProgress.Count - 1);
+    public void BeginDelegate(Delegate value)
+    {
+        _delegatesInProgress.Add(value);
+        _closureUsages.Add(ClosureUsage.For(value.Method));
+    }
+
+    public void EndDelegate()
+    {
+        _delegatesInProgress.RemoveAt(_delegatesInProgress.Count - 1);
+        _closureUsages.RemoveAt(_closureUsages.Count - 1);
+    }
+
+    /// <summary>The closure fields the innermost delegate being written can touch (null: all, or no delegate).</summary>
+    public ClosureFields? CurrentClosureUsage => _closureUsages.Count > 0 ? _closureUsages[^1] : null;
+
+    /// <summary>Remembers that only some fields of a closure object were written, so a later reference can be checked.</summary>
+    public void RecordPartialClosure(object closure, ulong writtenMask) => _partialClosures[closure] = writtenMask;
 
     private void Enter()
     {

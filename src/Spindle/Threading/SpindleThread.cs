@@ -230,7 +230,7 @@ public class SpindleThread
     /// <exception cref="ArgumentOutOfRangeException">The timeout is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>).</exception>
     public bool Join(TimeSpan? timeout = null)
     {
-        var wait = ThreadingTimeout.Validate(timeout);
+        var wait = Deadline.Validate(timeout) ?? Timeout.InfiniteTimeSpan;
         EnsureJoinable();
         if (_done.Task.IsCompleted) return true;
         // Thread.Join blocks without spinning (Task.Wait spins first, stealing the CPU the ending thread needs on a busy
@@ -248,7 +248,7 @@ public class SpindleThread
     /// <exception cref="OperationCanceledException">The token was cancelled first.</exception>
     public ValueTask<bool> JoinAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var wait = ThreadingTimeout.Validate(timeout);
+        var wait = Deadline.Validate(timeout) ?? Timeout.InfiniteTimeSpan;
         EnsureJoinable();
         var done = _done.Task;
         if (done.IsCompleted) return new(true);

@@ -27,7 +27,7 @@ public class ThreadTimer : SpindleThread
     public ThreadTimer(TimeSpan interval, Action function)
     {
         ArgumentNullException.ThrowIfNull(function);
-        Interval = ThreadingTimeout.Validate(interval, nameof(interval));
+        Interval = Deadline.Validate(interval, nameof(interval)) ?? Timeout.InfiniteTimeSpan;
         _function = function;
     }
 

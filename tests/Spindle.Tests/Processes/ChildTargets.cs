@@ -79,4 +79,8 @@ internal static class ChildTargets
     /// <summary>Writes "pid|$SPINDLE_TEST_MARK|cwd".</summary>
     public static void WriteContext(string path) =>
         WriteAtomically(path, $"{Environment.ProcessId}|{Environment.GetEnvironmentVariable("SPINDLE_TEST_MARK")}|{Environment.CurrentDirectory}");
+
+    /// <summary>Writes what a grandchild would inherit of Spindle's variables: "fd=…|hooks=…".</summary>
+    public static void WriteSpindleVariables(string path) =>
+        WriteAtomically(path, $"fd={Environment.GetEnvironmentVariable("SPINDLE_PROCESS_FD")}|hooks={Environment.GetEnvironmentVariable("DOTNET_STARTUP_HOOKS")}");
 }

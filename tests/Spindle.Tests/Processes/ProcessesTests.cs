@@ -35,6 +35,16 @@ public sealed class ProcessesTests : LeakCheckedTest
     }
 
     [Fact]
+    public void A_child_does_not_pass_Spindle_variables_on_to_programs_it_starts()
+    {
+        using var scratch = new Scratch();
+        using var p = SpindleProcess.Create<string>(ChildTargets.WriteSpindleVariables, scratch["env"]);
+        p.Start();
+        Assert.True(p.Join(Long));
+        Assert.Equal($"fd=|hooks={Environment.GetEnvironmentVariable("DOTNET_STARTUP_HOOKS")}", File.ReadAllText(scratch["env"]));
+    }
+
+    [Fact]
     public void ActiveChildren_lists_running_children_and_drops_finished_ones()
     {
         using var scratch = new Scratch();

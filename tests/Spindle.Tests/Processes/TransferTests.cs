@@ -74,6 +74,21 @@ public sealed class TransferTests : LeakCheckedTest
         Assert.Equal("hello from greeter True True", File.ReadAllText(scratch["out"]));
     }
 
+    internal sealed class SelfJoiner : SpindleProcess
+    {
+        protected override void Run() => Join();
+    }
+
+    [Fact]
+    public void A_process_cannot_join_itself_in_the_child()
+    {
+        using var p = new SelfJoiner();
+        p.Start();
+        Assert.True(p.Join(Long));
+        Assert.Equal(1, p.ExitCode);
+        Assert.Equal("can only join a child process", p.Exception!.Message);
+    }
+
     internal sealed class Unsendable : SpindleProcess
     {
         private readonly Socket _socket = new(SocketType.Stream, ProtocolType.Tcp);

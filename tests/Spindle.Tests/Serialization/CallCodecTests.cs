@@ -38,6 +38,19 @@ public class CallCodecTests : LeakCheckedTest
         Assert.Equal("boom", e.Message);
     }
 
+    internal static string Sum(IReadOnlyList<int> items, Person who, object? anything) => $"{items.Sum()}:{who.GetType().Name}:{anything}";
+
+    [Fact]
+    public void Arguments_of_a_subtype_or_an_interface_parameter_keep_their_runtime_type() =>
+        Assert.Equal("6:Derived:", RoundTrip(new Func<IReadOnlyList<int>, Person, object?, string>(Sum), new List<int> { 1, 2, 3 }, new Derived("d", 1, "x"), null));
+
+    [Fact]
+    public void Struct_instance_method_group_runs_on_a_copy()
+    {
+        var p = new Point(3, 4);
+        Assert.Equal(p.ToString(), RoundTrip(new Func<string>(p.ToString)));
+    }
+
     [Fact]
     public void Wrong_argument_count_is_refused_at_encode()
     {

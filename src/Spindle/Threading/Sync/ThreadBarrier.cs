@@ -26,7 +26,7 @@ public sealed class ThreadBarrier : IBarrier
     public ThreadBarrier(int parties, Action? action = null, TimeSpan? timeout = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parties, 1);
-        SyncTimeout.Validate(timeout);
+        Deadline.Validate(timeout);
         Parties = parties;
         _action = action;
         _timeout = timeout;
@@ -57,7 +57,7 @@ public sealed class ThreadBarrier : IBarrier
     /// <remarks>The last thread to arrive runs the action; if it throws, the barrier breaks and that thread gets the action's exception.</remarks>
     public int Wait(TimeSpan? timeout = null)
     {
-        var deadline = SyncTimeout.Start(timeout ?? _timeout);
+        var deadline = Deadline.Start(timeout ?? _timeout);
         var (cycle, index) = Arrive();
         if (index == Parties - 1) return RunAction(cycle, index);
         if (!cycle.Task.Wait(deadline.RemainingMilliseconds))
@@ -75,7 +75,7 @@ public sealed class ThreadBarrier : IBarrier
     /// </summary>
     public ValueTask<int> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var deadline = SyncTimeout.Start(timeout ?? _timeout);
+        var deadline = Deadline.Start(timeout ?? _timeout);
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<int>(cancellationToken);
         try
         {
@@ -131,7 +131,7 @@ public sealed class ThreadBarrier : IBarrier
         }
     }
 
-    private async ValueTask<int> WaitCycleAsync(Cycle cycle, int index, SyncTimeout deadline, CancellationToken cancellationToken)
+    private async ValueTask<int> WaitCycleAsync(Cycle cycle, int index, Deadline deadline, CancellationToken cancellationToken)
     {
         await ((Task)cycle.Task.WaitAsync(deadline.Remaining, cancellationToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (!cycle.Task.IsCompleted)

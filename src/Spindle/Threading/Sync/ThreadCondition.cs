@@ -52,7 +52,7 @@ public sealed class ThreadCondition : ICondition, IOwnedLock
     /// <returns>false if the timeout elapsed, true if notified.</returns>
     /// <exception cref="SynchronizationLockException">The calling thread does not hold the lock (Python: <c>RuntimeError: cannot wait on un-acquired lock</c>).</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
-    public bool Wait(TimeSpan? timeout = null) => WaitUntil(SyncTimeout.Start(timeout));
+    public bool Wait(TimeSpan? timeout = null) => WaitUntil(Deadline.Start(timeout));
 
     /// <summary>
     /// Awaitable twin of <see cref="Wait"/>. On cancellation it re-acquires the lock, then throws
@@ -60,7 +60,7 @@ public sealed class ThreadCondition : ICondition, IOwnedLock
     /// </summary>
     public ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         CheckOwned("wait on");
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
         return WaitUntilAsync(deadline, cancellationToken);
@@ -75,7 +75,7 @@ public sealed class ThreadCondition : ICondition, IOwnedLock
     public bool WaitFor(Func<bool> predicate, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(predicate);
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         CheckOwned("wait on");
         bool result;
         while (!(result = predicate()) && !deadline.HasExpired) WaitUntil(deadline);
@@ -86,12 +86,12 @@ public sealed class ThreadCondition : ICondition, IOwnedLock
     public ValueTask<bool> WaitForAsync(Func<bool> predicate, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(predicate);
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         CheckOwned("wait on");
         return WaitForUntilAsync(predicate, deadline, cancellationToken);
     }
 
-    private async ValueTask<bool> WaitForUntilAsync(Func<bool> predicate, SyncTimeout deadline, CancellationToken cancellationToken)
+    private async ValueTask<bool> WaitForUntilAsync(Func<bool> predicate, Deadline deadline, CancellationToken cancellationToken)
     {
         bool result;
         while (!(result = predicate()) && !deadline.HasExpired)
@@ -142,7 +142,7 @@ public sealed class ThreadCondition : ICondition, IOwnedLock
         return waiter;
     }
 
-    private bool WaitUntil(SyncTimeout deadline)
+    private bool WaitUntil(Deadline deadline)
     {
         CheckOwned("wait on");
         var waiter = EnqueueAndRelease(out int saved);
@@ -156,7 +156,7 @@ public sealed class ThreadCondition : ICondition, IOwnedLock
         }
     }
 
-    private async ValueTask<bool> WaitUntilAsync(SyncTimeout deadline, CancellationToken cancellationToken)
+    private async ValueTask<bool> WaitUntilAsync(Deadline deadline, CancellationToken cancellationToken)
     {
         var waiter = EnqueueAndRelease(out int saved);
         bool notified = await _waiters.WaitAsync(waiter, deadline.Remaining, cancellationToken).ConfigureAwait(false);

@@ -38,7 +38,7 @@ public sealed class ThreadEvent : IEvent
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public bool Wait(TimeSpan? timeout = null)
     {
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         var flag = Volatile.Read(ref _flag).Task;
         return flag.IsCompleted || flag.Wait(deadline.RemainingMilliseconds);
     }
@@ -46,7 +46,7 @@ public sealed class ThreadEvent : IEvent
     /// <summary>Awaitable twin of <see cref="Wait"/>; throws <see cref="OperationCanceledException"/> if cancelled before the flag is set.</summary>
     public ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         var flag = Volatile.Read(ref _flag).Task;
         if (flag.IsCompleted) return new ValueTask<bool>(true);
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
@@ -58,7 +58,7 @@ public sealed class ThreadEvent : IEvent
 
     private static TaskCompletionSource NewFlag() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private static async ValueTask<bool> WaitSlowAsync(Task flag, SyncTimeout deadline, CancellationToken cancellationToken)
+    private static async ValueTask<bool> WaitSlowAsync(Task flag, Deadline deadline, CancellationToken cancellationToken)
     {
         await flag.WaitAsync(deadline.Remaining, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (flag.IsCompleted) return true;

@@ -31,7 +31,7 @@ public sealed class ThreadLock : ILock, IOwnedLock
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public bool Acquire(TimeSpan? timeout = null)
     {
-        if (timeout.HasValue) SyncTimeout.Validate(timeout);
+        if (timeout.HasValue) Deadline.Validate(timeout);
         return Interlocked.CompareExchange(ref _state, Locked, Unlocked) == Unlocked || AcquireSlow(timeout);
     }
 
@@ -42,7 +42,7 @@ public sealed class ThreadLock : ILock, IOwnedLock
     /// </summary>
     public ValueTask<bool> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (timeout.HasValue) SyncTimeout.Validate(timeout);
+        if (timeout.HasValue) Deadline.Validate(timeout);
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
         if (TryTake()) return new ValueTask<bool>(true);
         return AcquireSlowAsync(timeout, cancellationToken);
@@ -100,7 +100,7 @@ public sealed class ThreadLock : ILock, IOwnedLock
     private bool AcquireSlow(TimeSpan? timeout)
     {
         if (timeout == TimeSpan.Zero) return false;
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         var waiters = Waiters();
         for (bool retry = false; ; retry = true)
         {
@@ -115,7 +115,7 @@ public sealed class ThreadLock : ILock, IOwnedLock
     private async ValueTask<bool> AcquireSlowAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
         if (timeout == TimeSpan.Zero) return false;
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         var waiters = Waiters();
         for (bool retry = false; ; retry = true)
         {

@@ -36,7 +36,7 @@ public sealed class ThreadRLock : ILock, IOwnedLock
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public bool Acquire(TimeSpan? timeout = null)
     {
-        if (timeout.HasValue) SyncTimeout.Validate(timeout);
+        if (timeout.HasValue) Deadline.Validate(timeout);
         if (TryReenter()) return true;
         if (!_lock.Acquire(timeout)) return false;
         TakeOwnership(1);
@@ -50,7 +50,7 @@ public sealed class ThreadRLock : ILock, IOwnedLock
     /// </summary>
     public ValueTask<bool> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (timeout.HasValue) SyncTimeout.Validate(timeout);
+        if (timeout.HasValue) Deadline.Validate(timeout);
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
         if (TryReenter()) return new ValueTask<bool>(true);
         return AcquireFirstAsync(timeout, cancellationToken);

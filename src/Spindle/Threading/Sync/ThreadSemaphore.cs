@@ -38,7 +38,7 @@ public class ThreadSemaphore : ISemaphore
     /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public bool Acquire(TimeSpan? timeout = null)
     {
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         if (TryTake()) return true;
         if (timeout == TimeSpan.Zero) return false;
         return EnqueueOrTake() is not { } waiter || _waiters.Wait(waiter, deadline.RemainingMilliseconds);
@@ -50,7 +50,7 @@ public class ThreadSemaphore : ISemaphore
     /// </summary>
     public ValueTask<bool> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var deadline = SyncTimeout.Start(timeout);
+        var deadline = Deadline.Start(timeout);
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
         if (TryTake()) return new ValueTask<bool>(true);
         if (timeout == TimeSpan.Zero) return new ValueTask<bool>(false);
@@ -101,7 +101,7 @@ public class ThreadSemaphore : ISemaphore
         lock (_waiters.Gate) return TryTake() ? null : _waiters.Enqueue();
     }
 
-    private async ValueTask<bool> WaitGrantAsync(SyncWaiter waiter, SyncTimeout deadline, CancellationToken cancellationToken)
+    private async ValueTask<bool> WaitGrantAsync(SyncWaiter waiter, Deadline deadline, CancellationToken cancellationToken)
     {
         if (await _waiters.WaitAsync(waiter, deadline.Remaining, cancellationToken).ConfigureAwait(false)) return true;
         cancellationToken.ThrowIfCancellationRequested();

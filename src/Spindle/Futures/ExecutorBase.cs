@@ -1,0 +1,182 @@
+namespace Spindle;
+
+/// <summary>
+/// What every executor shares, whatever runs the work (Python: <c>concurrent.futures._base.Executor</c> plus the
+/// submit/shutdown bookkeeping of <c>thread.py</c>): the shutdown and broken states, <see cref="Submit{T}"/>
+/// over a queue the subclass owns, and <see cref="Map{TSource, TResult}"/> with chunking over submit.
+/// </summary>
+public abstract class ExecutorBase : IExecutor
+{
+    private readonly Lock _stateLock = new();
+    private bool _shutdown;
+    private string? _brokenReason;
+    private Exception? _brokenCause;
+
+    private protected ExecutorBase() { }
+
+    /// <summary>Whether <see cref="Shutdown"/> was called. Python: <c>Executor._shutdown</c>.</summary>
+    public bool IsShutdown
+    {
+        get
+        {
+            lock (_stateLock) return _shutdown;
+        }
+    }
+
+    /// <summary>Whether the executor is broken (Python: <c>Executor._broken</c>).</summary>
+    public bool IsBroken
+    {
+        get
+        {
+            lock (_stateLock) return _brokenReason is not null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Future<T> Submit<T>(Func<T> fn, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fn);
+        var item = new WorkItem<T>(fn);
+        lock (_stateLock)
+        {
+            ThrowIfNotAccepting();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                item.Cancel();
+                return item;
+            }
+            Enqueue(item);
+        }
+        if (cancellationToken.CanBeCanceled) item.CancelWhen(cancellationToken);
+        return item;
+    }
+
+    /// <inheritdoc/>
+    public Future<object?> Submit(Action fn, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fn);
+        return Submit<object?>(() =>
+        {
+            fn();
+            return null;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<TResult> Map<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> source, TimeSpan? timeout = null,
+        int chunkSize = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fn);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        var deadline = Deadline.Start(timeout);
+        if (chunkSize == 1)
+        {
+            var futures = new List<Future<TResult>>();
+            foreach (var item in source) futures.Add(Submit(() => fn(item), cancellationToken));
+            return ResultsInOrder<TResult, TResult>(futures, deadline, static result => [result]);
+        }
+        var chunks = new List<Future<TResult[]>>();
+        foreach (var chunk in source.Chunk(chunkSize)) chunks.Add(SubmitChunk(fn, chunk, cancellationToken));
+        return ResultsInOrder(chunks, deadline, static results => results);
+    }
+
+    /// <summary>
+    /// Submits one chunk of a <see cref="Map{TSource, TResult}"/> (Python: <c>process._process_chunk</c>).
+    /// An executor that ships work elsewhere overrides this to send <paramref name="fn"/> and the items apart.
+    /// </summary>
+    private protected virtual Future<TResult[]> SubmitChunk<TSource, TResult>(Func<TSource, TResult> fn, TSource[] chunk,
+        CancellationToken cancellationToken) =>
+        Submit(() => Array.ConvertAll(chunk, item => fn(item)), cancellationToken);
+
+    // Python's result_iterator: each result with the time left; cancel the rest when the consumer stops or a result throws.
+    private static IEnumerable<TResult> ResultsInOrder<TUnit, TResult>(List<Future<TUnit>> futures, Deadline deadline,
+        Func<TUnit, IEnumerable<TResult>> expand)
+    {
+        var next = 0;
+        try
+        {
+            for (; next < futures.Count; next++)
+            {
+                var future = futures[next];
+                TUnit unit;
+                try
+                {
+                    unit = future.Result(deadline.RemainingOrNull);
+                }
+                finally
+                {
+                    future.Cancel(); // Python's _result_or_cancel: a timed-out future must not run for nothing
+                }
+                foreach (var result in expand(unit)) yield return result;
+            }
+        }
+        finally
+        {
+            for (var i = next; i < futures.Count; i++) futures[i].Cancel();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Shutdown(bool wait = true, bool cancelFutures = false)
+    {
+        IReadOnlyList<IWorkItem> dropped = [];
+        lock (_stateLock)
+        {
+            _shutdown = true;
+            if (cancelFutures) dropped = DrainQueued();
+        }
+        foreach (var item in dropped) item.Future.Cancel();
+        StopWorkers(wait);
+    }
+
+    /// <summary>Disposes the executor: <c>Shutdown(wait: true)</c>. Python: <c>Executor.__exit__</c>.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Shuts down and waits when <paramref name="disposing"/>. Python: <c>Executor.__exit__</c>.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing) Shutdown(wait: true);
+    }
+
+    /// <summary>
+    /// Marks the executor broken: queued work fails with <see cref="BrokenExecutorException"/>, later submits throw it.
+    /// Python: <c>ThreadPoolExecutor._initializer_failed</c>.
+    /// </summary>
+    private protected void MarkBroken(string reason, Exception? cause)
+    {
+        IReadOnlyList<IWorkItem> dropped;
+        lock (_stateLock)
+        {
+            if (_brokenReason is null)
+            {
+                _brokenReason = reason;
+                _brokenCause = cause;
+            }
+            dropped = DrainQueued();
+        }
+        foreach (var item in dropped) item.Fail(Broken());
+    }
+
+    private BrokenExecutorException Broken() =>
+        _brokenCause is null ? new BrokenExecutorException(_brokenReason!) : new BrokenExecutorException(_brokenReason!, _brokenCause);
+
+    private void ThrowIfNotAccepting()
+    {
+        if (_brokenReason is not null) throw Broken();
+        if (_shutdown) throw new InvalidOperationException("cannot schedule new futures after shutdown");
+    }
+
+    /// <summary>Queues a work item and makes sure a worker will run it. Called under the executor's state lock.</summary>
+    private protected abstract void Enqueue(IWorkItem item);
+
+    /// <summary>Removes and returns the work not yet started. Called under the executor's state lock.</summary>
+    private protected abstract IReadOnlyList<IWorkItem> DrainQueued();
+
+    /// <summary>Lets the workers exit once the queue is empty; with <paramref name="wait"/>, joins them.</summary>
+    private protected abstract void StopWorkers(bool wait);
+}
