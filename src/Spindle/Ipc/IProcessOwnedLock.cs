@@ -4,7 +4,7 @@ namespace Spindle.Ipc;
 /// What <see cref="ProcessCondition"/> needs from its lock (Python: the <c>_is_mine</c> / release-all / re-acquire
 /// steps <c>multiprocessing.Condition</c> performs on its <c>SemLock</c>).
 /// </summary>
-internal interface IProcessOwnedLock : ILock
+internal interface IProcessOwnedLock : ILock, IDisposable
 {
     /// <summary>Whether the caller may wait/notify: an RLock held by this thread, a Lock held by this process.</summary>
     bool IsOwnedByCaller { get; }

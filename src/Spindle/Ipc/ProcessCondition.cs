@@ -22,18 +22,20 @@ public sealed unsafe class ProcessCondition : ICondition, IShareable<ProcessCond
     private readonly Segment _segment;
     private readonly int* _seq;
     private readonly IProcessOwnedLock _lock;
+    private readonly bool _ownsLock;
 
     /// <summary>A condition with its own new <see cref="ProcessRLock"/>. Python: <c>multiprocessing.Condition()</c>.</summary>
-    public ProcessCondition() : this(Segment.CreateAnonymous(12, "cond"), new ProcessRLock()) { }
+    public ProcessCondition() : this(Segment.CreateAnonymous(12, "cond"), new ProcessRLock(), ownsLock: true) { }
 
     /// <summary>A condition over an existing re-entrant lock. Python: <c>multiprocessing.Condition(rlock)</c>.</summary>
-    public ProcessCondition(ProcessRLock rlock) : this(Segment.CreateAnonymous(12, "cond"), rlock ?? throw new ArgumentNullException(nameof(rlock))) { }
+    public ProcessCondition(ProcessRLock rlock) : this(Segment.CreateAnonymous(12, "cond"), rlock ?? throw new ArgumentNullException(nameof(rlock)), ownsLock: false) { }
 
     /// <summary>A condition over an existing plain lock. Python: <c>multiprocessing.Condition(lock)</c>.</summary>
-    public ProcessCondition(ProcessLock lockToUse) : this(Segment.CreateAnonymous(12, "cond"), lockToUse ?? throw new ArgumentNullException(nameof(lockToUse))) { }
+    public ProcessCondition(ProcessLock lockToUse) : this(Segment.CreateAnonymous(12, "cond"), lockToUse ?? throw new ArgumentNullException(nameof(lockToUse)), ownsLock: false) { }
 
-    private ProcessCondition(Segment segment, IProcessOwnedLock underlying)
+    private ProcessCondition(Segment segment, IProcessOwnedLock underlying, bool ownsLock)
     {
+        _ownsLock = ownsLock;
         _segment = segment;
         _seq = segment.Int(0);
         _lock = underlying;
@@ -133,8 +135,12 @@ public sealed unsafe class ProcessCondition : ICondition, IShareable<ProcessCond
     /// <summary>Wakes every waiter. Python: <c>notify_all()</c>.</summary>
     public void NotifyAll() => Notify(int.MaxValue);
 
-    /// <summary>Unmaps this process's view of the condition (not of its lock); other processes keep theirs.</summary>
-    public void Dispose() => _segment.Dispose();
+    /// <summary>Unmaps this process's view of the condition, and of its lock when the condition made it (or received it); other processes keep theirs.</summary>
+    public void Dispose()
+    {
+        _segment.Dispose();
+        if (_ownsLock) _lock.Dispose();
+    }
 
     /// <summary>Python's repr, e.g. <c>&lt;ProcessCondition(&lt;ProcessRLock(owner=None, count=0)&gt;, waiting=0)&gt;</c>.</summary>
     public override string ToString() => $"<ProcessCondition({_lock}, waiting={Volatile.Read(ref *Waiting)})>";
@@ -156,7 +162,7 @@ public sealed unsafe class ProcessCondition : ICondition, IShareable<ProcessCond
         var state = handle.State;
         var lockHandle = new ShareableHandle(state[(Segment.ExportSize + 1)..]);
         IProcessOwnedLock underlying = state.Span[Segment.ExportSize] == 1 ? ProcessRLock.Import(lockHandle) : ProcessLock.Import(lockHandle);
-        return new ProcessCondition(Segment.Import(state.Span), underlying);
+        return new ProcessCondition(Segment.Import(state.Span), underlying, ownsLock: true);
     }
 
     private (int Seq, int Depth) Enter(string operation)

@@ -147,4 +147,25 @@ public sealed class SharedMemoryTests : LeakCheckedTest
         Assert.Throws<AbandonedLockException>(() => l.Acquire(Children.Patience));
         l.Release();
     }
+
+    [Fact]
+    public void Disposing_shared_objects_closes_their_descriptors()
+    {
+        static int OpenFds() => Directory.GetFiles("/proc/self/fd").Length;
+        int before = OpenFds();
+        for (int i = 0; i < 200; i++)
+        {
+            new ProcessLock().Dispose();
+            new ProcessRLock().Dispose();
+            new ProcessSemaphore(1).Dispose();
+            new ProcessEvent().Dispose();
+            new SharedValue<long>(1).Dispose();
+            new SharedArray<int>(10).Dispose();
+            new ProcessCondition().Dispose();
+            new ProcessBarrier(2).Dispose();
+            using var shm = new SharedMemory(8);
+            shm.Unlink();
+        }
+        Assert.InRange(OpenFds(), 0, before + 10); // 1,800 objects made: any per-object leak shows
+    }
 }
