@@ -12,8 +12,11 @@ internal static class OwnerLiveness
     /// <summary>This process's pid (fits the 22 bits Linux allows for pids).</summary>
     public static readonly int Pid = Environment.ProcessId;
 
-    /// <summary>This process's stamp: pid in the high half, start time in the low half.</summary>
-    public static readonly long Stamp = ((long)Pid << 32) | (uint)(StartTime(Pid) ?? 0);
+    /// <summary>
+    /// This process's stamp: pid in the high half, start time in the low half; 0 (no claim, so never compared) if the
+    /// start time could not be read — a wrong stamp would make a live owner look dead.
+    /// </summary>
+    public static readonly long Stamp = StartTime(Pid) is { } start ? ((long)Pid << 32) | (uint)start : 0;
 
     /// <summary>
     /// True only when <paramref name="pid"/> is certainly dead: no such process, a zombie, or a different process that
