@@ -11,6 +11,7 @@ internal static class LessonCatalogue
         .. QueueLessons.All,
         .. FutureLessons.All,
         .. ProcessLessons.All,
+        .. IpcLessons.All,
     ];
 
     /// <summary>The lesson called <paramref name="name"/> (case-insensitive), or null.</summary>
