@@ -12,6 +12,7 @@ internal static class LessonCatalogue
         .. FutureLessons.All,
         .. ProcessLessons.All,
         .. IpcLessons.All,
+        .. IoLessons.All,
     ];
 
     /// <summary>The lesson called <paramref name="name"/> (case-insensitive), or null.</summary>
