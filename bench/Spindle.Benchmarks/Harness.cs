@@ -15,6 +15,7 @@ internal static class Harness
         (nameof(ThreadingBenchmarks.QueuePutGet), "b07_threading.py", "thread.queue.put_get.5e5", 20),
         (nameof(ThreadingBenchmarks.ExecutorSubmitResult), "b07_threading.py", "thread.tpe4.submit_result.1e5", 20),
         (nameof(ThreadingBenchmarks.LockUncontended), "b07_threading.py", "thread.lock.uncontended", 5),
+        (nameof(IpcBenchmarks.ProcessLockUncontended), "b05_shared.py", "mplock.uncontended", 2.2),
     ];
 
     public static int Run(string[] args)
@@ -27,6 +28,7 @@ internal static class Harness
         var config = ManualConfig.Create(DefaultConfig.Instance).AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10));
         var threading = BenchmarkRunner.Run<ThreadingBenchmarks>(config);
         var serialization = BenchmarkRunner.Run<SerializationBenchmarks>(config);
+        var ipc = BenchmarkRunner.Run<IpcBenchmarks>(config);
 
         var peerDir = PythonPeer.FindPeerDirectory();
         Dictionary<string, (double Median, string Unit)> python = [];
@@ -42,6 +44,7 @@ internal static class Harness
         foreach (var (benchmark, _, figure, goal) in RatePairs)
         {
             var spindle = PerSecond(threading, benchmark);
+            if (double.IsNaN(spindle)) spindle = PerSecond(ipc, benchmark);
             var peer = python.TryGetValue(figure, out var p) ? p.Median : double.NaN;
             Row($"{benchmark} vs `{figure}` (/s)", spindle, peer, $"{spindle / peer:F1}×", $"≥ {goal}×");
         }
