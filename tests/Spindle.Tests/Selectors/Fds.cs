@@ -92,6 +92,41 @@ internal static class Fds
         Assert.True(found, $"thread {tid} never entered syscalls {string.Join(",", syscalls)}");
     }
 
+    /// <summary>
+    /// Runs <paramref name="blockingCall"/> on this thread and, once this thread sits in one of <paramref name="syscalls"/>
+    /// (default: <see cref="WaitSyscalls"/>), runs <paramref name="whenBlocked"/> on another thread. An assertion that
+    /// fails over there is rethrown here, after the blocking call returned.
+    /// </summary>
+    public static T WhileBlocked<T>(Func<T> blockingCall, Action whenBlocked, params int[] syscalls)
+    {
+        var tid = Libc.GetTid();
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        var helper = new Thread(() =>
+        {
+            try
+            {
+                WaitUntilInSyscall(tid, syscalls.Length > 0 ? syscalls : WaitSyscalls);
+                whenBlocked();
+            }
+#pragma warning disable CA1031 // carried to the test thread
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            }
+        });
+        helper.Start();
+        try
+        {
+            return blockingCall();
+        }
+        finally
+        {
+            helper.Join();
+            failure?.Throw();
+        }
+    }
+
     /// <summary>x86-64 numbers of the waits glibc may use for select/poll/epoll_wait.</summary>
     public static readonly int[] WaitSyscalls = [7 /*poll*/, 23 /*select*/, 232 /*epoll_wait*/, 270 /*pselect6*/, 271 /*ppoll*/, 281 /*epoll_pwait*/, 441 /*epoll_pwait2*/];
 }

@@ -214,19 +214,7 @@ public abstract class SelectorContractTests : LeakCheckedTest
         {
             using var selector = Create();
             selector.Register(r, SelectorEvents.Read);
-            var tid = 0;
-            var started = new ManualResetEventSlim();
-            var writer = new Thread(() =>
-            {
-                started.Wait();
-                Fds.WaitUntilInSyscall(tid, Fds.WaitSyscalls);
-                Fds.Write(w);
-            });
-            writer.Start();
-            tid = Libc.GetTid();
-            started.Set();
-            var ready = selector.Select(null);
-            writer.Join();
+            var ready = Fds.WhileBlocked(() => selector.Select(null), () => Fds.Write(w));
             Assert.Equal(r, Assert.Single(ready).Key.Fd);
         }
         finally { Fds.Close(r, w); }
@@ -242,22 +230,14 @@ public abstract class SelectorContractTests : LeakCheckedTest
             selector.Register(r, SelectorEvents.Read);
             using var handled = new ManualResetEventSlim();
             using var scope = Signal.Handle(Signal.SIGUSR1, _ => handled.Set());
-            var tid = 0;
-            var started = new ManualResetEventSlim();
-            var interrupter = new Thread(() =>
+            var tid = Libc.GetTid();
+            var ready = Fds.WhileBlocked(() => selector.Select(Long), () =>
             {
-                started.Wait();
-                Fds.WaitUntilInSyscall(tid, Fds.WaitSyscalls);
                 // Delivered to the waiting thread itself, so its wait fails with EINTR.
                 Assert.Equal(0, Libc.TgKill(Environment.ProcessId, tid, Signal.SIGUSR1));
                 Assert.True(handled.Wait(Long));
                 Fds.Write(w);
             });
-            interrupter.Start();
-            tid = Libc.GetTid();
-            started.Set();
-            var ready = selector.Select(Long);
-            interrupter.Join();
             Assert.True(handled.IsSet);
             Assert.Equal(r, Assert.Single(ready).Key.Fd);
         }
@@ -272,19 +252,7 @@ public abstract class SelectorContractTests : LeakCheckedTest
         {
             using var selector = Create();
             selector.Register(r, SelectorEvents.Read);
-            var tid = 0;
-            var started = new ManualResetEventSlim();
-            var waker = new Thread(() =>
-            {
-                started.Wait();
-                Fds.WaitUntilInSyscall(tid, Fds.WaitSyscalls);
-                selector.Wake();
-            });
-            waker.Start();
-            tid = Libc.GetTid();
-            started.Set();
-            Assert.Empty(selector.Select(null));
-            waker.Join();
+            Assert.Empty(Fds.WhileBlocked(() => selector.Select(null), selector.Wake));
             // The wake-up is consumed: the next poll finds nothing.
             Assert.Empty(selector.Select(TimeSpan.Zero));
         }
@@ -320,19 +288,7 @@ public abstract class SelectorContractTests : LeakCheckedTest
         {
             var selector = Create();
             selector.Register(r, SelectorEvents.Read);
-            var tid = 0;
-            var started = new ManualResetEventSlim();
-            var closer = new Thread(() =>
-            {
-                started.Wait();
-                Fds.WaitUntilInSyscall(tid, Fds.WaitSyscalls);
-                selector.Dispose();
-            });
-            closer.Start();
-            tid = Libc.GetTid();
-            started.Set();
-            Assert.Empty(selector.Select(null));
-            closer.Join();
+            Assert.Empty(Fds.WhileBlocked(() => selector.Select(null), selector.Dispose));
             Assert.Throws<ObjectDisposedException>(() => selector.Select(TimeSpan.Zero));
             Assert.True(Fds.IsOpen(r), "disposing a selector must not close what was registered");
         }

@@ -169,21 +169,10 @@ public sealed class SignalTests : LeakCheckedTest
         var handled = false;
         using (Signal.Handle(Signal.SIGUSR1, _ => Volatile.Write(ref handled, true)))
         {
-            var tid = 0;
-            var started = new ManualResetEventSlim();
-            var sender = new Thread(() =>
-            {
-                started.Wait();
-                Fds.WaitUntilInSyscall(tid, 202 /* futex: blocked inside Pause */);
-                Signal.Kill(Environment.ProcessId, Signal.SIGUSR1);
-            });
-            sender.Start();
             // Compiled beforehand, so the only futex wait this thread can be in is Pause's own.
             Assert.False(Signal.Pause(TimeSpan.Zero));
-            tid = Libc.GetTid();
-            started.Set();
-            var returned = Signal.Pause(Long);
-            sender.Join();
+            var returned = Fds.WhileBlocked(() => Signal.Pause(Long),
+                () => Signal.Kill(Environment.ProcessId, Signal.SIGUSR1), 202 /* futex: blocked inside Pause */);
             Assert.True(returned);
             Assert.True(Volatile.Read(ref handled));
         }
