@@ -27,9 +27,24 @@ internal static class ChildRuntime
         Environment.SetEnvironmentVariable(ChildCommand.HooksVariable, Environment.GetEnvironmentVariable(ChildCommand.PriorHooksVariable));
         Environment.SetEnvironmentVariable(ChildCommand.PriorHooksVariable, null);
         Environment.SetEnvironmentVariable(ChildCommand.FdVariable, null);
-        var fd = int.Parse(fdText, System.Globalization.CultureInfo.InvariantCulture);
+        var fd = ParseFd(fdText);
         Libc.Fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC);
         Environment.Exit(Serve(ControlChannel.ForChild(fd)));
+    }
+
+    /// <summary>
+    /// The channel's fd, parsed by hand: <c>int.Parse</c> with a culture would initialize globalization (loading ICU,
+    /// milliseconds) in a child that may never need it.
+    /// </summary>
+    private static int ParseFd(string text)
+    {
+        var fd = 0;
+        foreach (var c in text)
+        {
+            if (c is < '0' or > '9' || fd > 1_000_000) throw new InvalidOperationException($"{ChildCommand.FdVariable} is not a file descriptor number: '{text}'.");
+            fd = (fd * 10) + (c - '0');
+        }
+        return text.Length > 0 ? fd : throw new InvalidOperationException($"{ChildCommand.FdVariable} is empty.");
     }
 
     private static int Serve(ControlChannel channel)
