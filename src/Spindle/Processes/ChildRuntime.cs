@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Spindle.Native;
 
 namespace Spindle.Processes;
@@ -59,7 +60,7 @@ internal static class ChildRuntime
         }
         catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException)
         {
-            Console.Error.WriteLine($"Spindle child {Environment.ProcessId}: bad start frame: {e.Message}");
+            ReportBadStart(e);
             return 1;
         }
         if (start.Daemon)
@@ -77,13 +78,25 @@ internal static class ChildRuntime
         }
         catch (Exception e)
         {
-            var error = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
-            // As Python's BaseProcess._bootstrap: the traceback goes to the child's stderr.
-            Console.Error.WriteLine($"Process {start.Name}:");
-            Console.Error.WriteLine(error.ToString());
-            TrySend(channel, FrameKind.Failed, FailureMessage.From(error).Encode());
+            ReportFailure(channel, start, e);
             return 1;
         }
+    }
+
+    // The error paths live in methods of their own: compiling Serve would otherwise load System.Console (and its
+    // formatting) into every child, which costs a start that succeeds about a millisecond.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ReportBadStart(Exception e) =>
+        Console.Error.WriteLine($"Spindle child {Environment.ProcessId}: bad start frame: {e.Message}");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ReportFailure(ControlChannel channel, StartMessage start, Exception e)
+    {
+        var error = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+        // As Python's BaseProcess._bootstrap: the traceback goes to the child's stderr.
+        Console.Error.WriteLine($"Process {start.Name}:");
+        Console.Error.WriteLine(error.ToString());
+        TrySend(channel, FrameKind.Failed, FailureMessage.From(error).Encode());
     }
 
     /// <summary>

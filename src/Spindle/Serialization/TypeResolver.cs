@@ -113,7 +113,11 @@ internal static class TypeResolver
         var lookup = s_assemblyLookup;
         if (lookup.TryGetValue(utf8Name, out var cached)) return cached;
         var name = Encoding.UTF8.GetString(utf8Name);
-        var assembly = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.FullName == name);
+        Assembly? assembly = null;
+        foreach (var loaded in AppDomain.CurrentDomain.GetAssemblies())
+        {
+            if (loaded.FullName == name) { assembly = loaded; break; }
+        }
         if (assembly is null)
         {
             try { assembly = Assembly.Load(new AssemblyName(name)); }
