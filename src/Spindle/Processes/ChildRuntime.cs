@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Spindle.Native;
 
 namespace Spindle.Processes;
@@ -27,9 +28,24 @@ internal static class ChildRuntime
         Environment.SetEnvironmentVariable(ChildCommand.HooksVariable, Environment.GetEnvironmentVariable(ChildCommand.PriorHooksVariable));
         Environment.SetEnvironmentVariable(ChildCommand.PriorHooksVariable, null);
         Environment.SetEnvironmentVariable(ChildCommand.FdVariable, null);
-        var fd = int.Parse(fdText, System.Globalization.CultureInfo.InvariantCulture);
+        var fd = ParseFd(fdText);
         Libc.Fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC);
         Environment.Exit(Serve(ControlChannel.ForChild(fd)));
+    }
+
+    /// <summary>
+    /// The channel's fd, parsed by hand: <c>int.Parse</c> with a culture would initialize globalization (loading ICU,
+    /// milliseconds) in a child that may never need it.
+    /// </summary>
+    private static int ParseFd(string text)
+    {
+        var fd = 0;
+        foreach (var c in text)
+        {
+            if (c is < '0' or > '9' || fd > 1_000_000) throw new InvalidOperationException($"{ChildCommand.FdVariable} is not a file descriptor number: '{text}'.");
+            fd = (fd * 10) + (c - '0');
+        }
+        return text.Length > 0 ? fd : throw new InvalidOperationException($"{ChildCommand.FdVariable} is empty.");
     }
 
     private static int Serve(ControlChannel channel)
@@ -44,7 +60,7 @@ internal static class ChildRuntime
         }
         catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException)
         {
-            Console.Error.WriteLine($"Spindle child {Environment.ProcessId}: bad start frame: {e.Message}");
+            ReportBadStart(e);
             return 1;
         }
         if (start.Daemon)
@@ -62,13 +78,25 @@ internal static class ChildRuntime
         }
         catch (Exception e)
         {
-            var error = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
-            // As Python's BaseProcess._bootstrap: the traceback goes to the child's stderr.
-            Console.Error.WriteLine($"Process {start.Name}:");
-            Console.Error.WriteLine(error.ToString());
-            TrySend(channel, FrameKind.Failed, FailureMessage.From(error).Encode());
+            ReportFailure(channel, start, e);
             return 1;
         }
+    }
+
+    // The error paths live in methods of their own: compiling Serve would otherwise load System.Console (and its
+    // formatting) into every child, which costs a start that succeeds about a millisecond.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ReportBadStart(Exception e) =>
+        Console.Error.WriteLine($"Spindle child {Environment.ProcessId}: bad start frame: {e.Message}");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ReportFailure(ControlChannel channel, StartMessage start, Exception e)
+    {
+        var error = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+        // As Python's BaseProcess._bootstrap: the traceback goes to the child's stderr.
+        Console.Error.WriteLine($"Process {start.Name}:");
+        Console.Error.WriteLine(error.ToString());
+        TrySend(channel, FrameKind.Failed, FailureMessage.From(error).Encode());
     }
 
     /// <summary>

@@ -125,7 +125,9 @@ internal sealed class ControlChannel : IDisposable
         if (length > MaxFrameBytes)
             throw new InvalidDataException($"Malformed Spindle control frame: announced length {length} exceeds the {MaxFrameBytes}-byte maximum.");
         var kind = (FrameKind)header[4];
-        if (!Enum.IsDefined(kind))
+        // A range check, not Enum.IsDefined: that builds a reflection cache of the enum's values, a cost every
+        // fresh child would pay on its first frame.
+        if (kind is < FrameKind.Start or > FrameKind.Ready)
             throw new InvalidDataException($"Malformed Spindle control frame: unknown kind {header[4]}.");
         return (kind, (int)length);
     }

@@ -15,7 +15,15 @@ internal sealed class DelegatePlan(Type type) : TypePlan(type)
     public ParameterInfo[] Parameters { get; } = type.GetMethod("Invoke")!.GetParameters();
 
     /// <summary>The plans of the parameter types, in order (arguments of a call are written against them).</summary>
-    public TypePlan[] ParameterPlans => field ??= [.. Parameters.Select(p => TypePlans.For(p.ParameterType))];
+    public TypePlan[] ParameterPlans => field ??= PlansOf(Parameters);
+
+    // A loop, not LINQ: this runs on the first decode in every fresh child process (see ObjectPlan.Create).
+    private static TypePlan[] PlansOf(ParameterInfo[] parameters)
+    {
+        var plans = new TypePlan[parameters.Length];
+        for (var i = 0; i < plans.Length; i++) plans[i] = TypePlans.For(parameters[i].ParameterType);
+        return plans;
+    }
 
     public override void Write(Writer writer, object value)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace Spindle.Serialization;
 
@@ -11,8 +12,10 @@ namespace Spindle.Serialization;
 /// </summary>
 internal static class MethodRefs
 {
-    private static readonly ConcurrentDictionary<Module, Guid> s_mvids = new();
-    private static readonly ConcurrentDictionary<(Type, int), MethodInfo?> s_methods = new();
+    // Boxed so that the dictionary is the reference-keyed, reference-valued instantiation the framework ships
+    // precompiled: a struct value would cost every fresh child process JIT compilation of its own.
+    private static readonly ConcurrentDictionary<Module, StrongBox<Guid>> s_mvids = new();
+    private static readonly ConcurrentDictionary<Type, MethodsByToken> s_methods = new();
 
     private static readonly ConcurrentDictionary<MethodInfo, Identity> s_identities = new();
 
@@ -59,9 +62,8 @@ internal static class MethodRefs
             throw new AssemblyMismatchException(
                 $"The payload calls a method of {TypeNames.Display(declaringType)} from a different build of assembly '{declaringType.Assembly.GetName().Name}' " +
                 $"(module version id {mvid} there, {here} here); refusing to run it. Run the same build in both processes.");
-        var method = s_methods.GetOrAdd((declaringType, token), static key =>
-            key.Item1.GetMethods(BindingFlags.DeclaredOnly | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static)
-                .FirstOrDefault(m => m.MetadataToken == key.Item2))
+        var methods = s_methods.TryGetValue(declaringType, out var known) ? known : s_methods.GetOrAdd(declaringType, static t => new MethodsByToken(t));
+        var method = methods.Find(token)
             ?? throw reader.Malformed($"{TypeNames.Display(declaringType)} has no method with token 0x{token:X8}");
         var count = reader.ReadCount(1);
         if (count == 0)
@@ -75,6 +77,45 @@ internal static class MethodRefs
         for (var i = 0; i < count; i++) args[i] = reader.ReadTypeRef().Type;
         try { return method.MakeGenericMethod(args); }
         catch (ArgumentException) { throw reader.Malformed($"the type arguments do not fit method {method.Name}"); }
+    }
+
+    /// <summary>
+    /// The methods of one type found so far, by metadata token. A miss resolves the one token instead of listing all
+    /// the type's methods, and no dictionary has a struct key: both cost a fresh child process milliseconds.
+    /// </summary>
+    private sealed class MethodsByToken(Type type)
+    {
+        private readonly Dictionary<int, MethodInfo?> _byToken = [];
+
+        public MethodInfo? Find(int token)
+        {
+            lock (_byToken)
+            {
+                if (!_byToken.TryGetValue(token, out var method)) _byToken[token] = method = Resolve(token);
+                return method;
+            }
+        }
+
+        private MethodInfo? Resolve(int token)
+        {
+            if (!type.IsGenericType)
+            {
+                try
+                {
+                    return type.Module.ResolveMethod(token) is MethodInfo m && m.DeclaringType == type ? m : null;
+                }
+                catch (ArgumentException)
+                {
+                    return null; // not a method token of this module
+                }
+            }
+            // A constructed generic type's methods carry its type arguments; ResolveMethod would give the definition's.
+            foreach (var m in type.GetMethods(BindingFlags.DeclaredOnly | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static))
+            {
+                if (m.MetadataToken == token) return m;
+            }
+            return null;
+        }
     }
 
     /// <summary><c>Namespace.Type.Method</c>, with compiler-generated closure types and lambda names turned back into the source's.</summary>
@@ -93,5 +134,7 @@ internal static class MethodRefs
         return type is null ? name : $"{type.FullName?.Replace('+', '.')}.{name}";
     }
 
-    private static Guid Mvid(Module module) => s_mvids.GetOrAdd(module, static m => m.ModuleVersionId);
+    /// <summary>A module's version id, read once (each read is a metadata call).</summary>
+    internal static Guid Mvid(Module module) =>
+        (s_mvids.TryGetValue(module, out var known) ? known : s_mvids.GetOrAdd(module, static m => new StrongBox<Guid>(m.ModuleVersionId))).Value!;
 }

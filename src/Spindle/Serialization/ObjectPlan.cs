@@ -66,11 +66,15 @@ internal sealed class ObjectPlan : TypePlan
             fields.InsertRange(0, declared);
         }
         var closure = IsClosure(type);
-        var properties = type.GetProperties(BindingFlags.Instance | BindingFlags.Public)
-            .Where(p => p.GetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0)
-            .ToList();
-        var constructorParameters = type.GetConstructors(BindingFlags.Instance | BindingFlags.Public)
-            .SelectMany(c => c.GetParameters()).ToList();
+        // Loops rather than LINQ: plans are built in every fresh child process, where each LINQ instantiation is
+        // more JIT compilation (and System.Linq one more assembly to load) before the target can run.
+        var properties = new List<PropertyInfo>();
+        foreach (var p in type.GetProperties(BindingFlags.Instance | BindingFlags.Public))
+        {
+            if (p.GetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0) properties.Add(p);
+        }
+        var constructorParameters = new List<ParameterInfo>();
+        foreach (var c in type.GetConstructors(BindingFlags.Instance | BindingFlags.Public)) constructorParameters.AddRange(c.GetParameters());
         bool Reachable(PropertyInfo p) =>
             p.SetMethod is { IsPublic: true }
             || constructorParameters.Exists(c => string.Equals(c.Name, p.Name, StringComparison.OrdinalIgnoreCase) && c.ParameterType == p.PropertyType);

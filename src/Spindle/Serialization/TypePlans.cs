@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
@@ -44,7 +43,7 @@ internal static class TypePlans
         if (type.IsCOMObject) return "a COM object lives in this process";
         if (typeof(IShareable).IsAssignableFrom(type)) return null;
         if (typeof(Stream).IsAssignableFrom(type)) return "a stream is bound to this process's open files or memory";
-        if (typeof(Socket).IsAssignableFrom(type)) return "a socket belongs to this process";
+        if (DerivesFrom(type, "System.Net.Sockets.Socket", "System.Net.Sockets")) return "a socket belongs to this process";
         if (typeof(TextWriter).IsAssignableFrom(type) || typeof(TextReader).IsAssignableFrom(type))
             return "a reader or writer wraps this process's streams";
         if (typeof(Thread).IsAssignableFrom(type)) return "a thread runs in this process only";
@@ -52,12 +51,25 @@ internal static class TypePlans
             return "a task completes in this process only";
         if (typeof(SafeHandle).IsAssignableFrom(type) || typeof(CriticalHandle).IsAssignableFrom(type) || typeof(WaitHandle).IsAssignableFrom(type))
             return "an OS handle means nothing in another process";
-        if (typeof(System.Diagnostics.Process).IsAssignableFrom(type))
+        if (DerivesFrom(type, "System.Diagnostics.Process", "System.Diagnostics.Process"))
             return "a Process object watches a process from this one";
         if (type == typeof(CancellationToken) || type == typeof(CancellationTokenSource))
             return "cancellation is signalled within this process only";
         if (typeof(MemberInfo).IsAssignableFrom(type) || typeof(Assembly).IsAssignableFrom(type) || typeof(Module).IsAssignableFrom(type))
             return "reflection objects cannot cross (send a name instead)";
         return null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="type"/> is or derives from the named class, compared by name so that plans (built in
+    /// every fresh child process) do not load System.Net.Sockets and System.Diagnostics.Process just to ask.
+    /// </summary>
+    private static bool DerivesFrom(Type type, string fullName, string assemblyName)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (t.FullName == fullName && t.Assembly.GetName().Name == assemblyName) return true;
+        }
+        return false;
     }
 }

@@ -13,8 +13,6 @@ internal static class TypeResolver
 {
     private static readonly ConcurrentDictionary<byte[], Assembly> s_assemblies = new(ByteArrayComparer.Instance);
     private static readonly ConcurrentDictionary<Assembly, ConcurrentDictionary<byte[], Type>> s_types = new();
-    private static readonly ConcurrentDictionary<(Type Element, int Rank), Type> s_arrays = new();
-    private static readonly ConcurrentDictionary<GenericKey, Type> s_generics = new();
     private static readonly ConcurrentDictionary<object, byte[]> s_encodedNames = new();
 
     /// <summary>A type's full name or an assembly's full name as <see cref="Writer.WriteString"/> writes it, encoded once.</summary>
@@ -47,14 +45,24 @@ internal static class TypeResolver
 
     /// <summary><see cref="Type.MakeArrayType()"/>, cached: it is slow and payloads name the same array types again and again.</summary>
     public static Type ArrayOf(Type element, int rank) =>
-        s_arrays.TryGetValue((element, rank), out var type) ? type
-        : s_arrays.GetOrAdd((element, rank), static k => k.Rank == 1 ? k.Element.MakeArrayType() : k.Element.MakeArrayType(k.Rank));
+        Constructed.Arrays.TryGetValue((element, rank), out var type) ? type
+        : Constructed.Arrays.GetOrAdd((element, rank), static k => k.Rank == 1 ? k.Element.MakeArrayType() : k.Element.MakeArrayType(k.Rank));
 
     /// <summary><see cref="Type.MakeGenericType"/>, cached for the same reason.</summary>
     public static Type Construct(Type definition, Type[] args)
     {
         var key = new GenericKey(definition, args);
-        return s_generics.TryGetValue(key, out var type) ? type : s_generics.GetOrAdd(key, definition.MakeGenericType(args));
+        return Constructed.Generics.TryGetValue(key, out var type) ? type : Constructed.Generics.GetOrAdd(key, definition.MakeGenericType(args));
+    }
+
+    /// <summary>
+    /// Caches created on first use only: each dictionary over a struct key is JIT-compiled code of its own, which a
+    /// fresh child process would otherwise pay for before decoding a payload that names no array or generic type.
+    /// </summary>
+    private static class Constructed
+    {
+        public static readonly ConcurrentDictionary<(Type Element, int Rank), Type> Arrays = new();
+        public static readonly ConcurrentDictionary<GenericKey, Type> Generics = new();
     }
 
     private readonly struct GenericKey(Type definition, Type[] args) : IEquatable<GenericKey>
@@ -78,7 +86,10 @@ internal static class TypeResolver
     private static readonly ConcurrentDictionary<byte[], Assembly>.AlternateLookup<ReadOnlySpan<byte>> s_assemblyLookup =
         s_assemblies.GetAlternateLookup<ReadOnlySpan<byte>>();
 
-    private static readonly ConcurrentDictionary<Guid, Assembly> s_assembliesByMvid = new();
+    // Keyed by the name, the build checked by comparing the module version id: a dictionary keyed by Guid would be
+    // one more struct instantiation to JIT-compile in every fresh child.
+    private static readonly ConcurrentDictionary<byte[], Assembly>.AlternateLookup<ReadOnlySpan<byte>> s_checkedLookup =
+        new ConcurrentDictionary<byte[], Assembly>(ByteArrayComparer.Instance).GetAlternateLookup<ReadOnlySpan<byte>>();
 
     /// <summary>
     /// The assembly a payload names, which must be the very build the sender has loaded (same module version id):
@@ -86,14 +97,14 @@ internal static class TypeResolver
     /// </summary>
     public static Assembly ResolveAssembly(Guid mvid, ReadOnlySpan<byte> utf8Name)
     {
-        if (s_assembliesByMvid.TryGetValue(mvid, out var known)) return known;
+        if (s_checkedLookup.TryGetValue(utf8Name, out var known) && MethodRefs.Mvid(known.ManifestModule) == mvid) return known;
         var assembly = ResolveAssembly(utf8Name);
-        var here = assembly.ManifestModule.ModuleVersionId;
+        var here = MethodRefs.Mvid(assembly.ManifestModule);
         if (here != mvid)
             throw new AssemblyMismatchException(
                 $"The payload was written by a different build of assembly '{assembly.GetName().Name}' (module version id {mvid} there, {here} here); " +
                 "run the same build in both processes.");
-        s_assembliesByMvid.TryAdd(mvid, assembly);
+        s_checkedLookup.TryAdd(utf8Name, assembly);
         return assembly;
     }
 
@@ -102,7 +113,11 @@ internal static class TypeResolver
         var lookup = s_assemblyLookup;
         if (lookup.TryGetValue(utf8Name, out var cached)) return cached;
         var name = Encoding.UTF8.GetString(utf8Name);
-        var assembly = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.FullName == name);
+        Assembly? assembly = null;
+        foreach (var loaded in AppDomain.CurrentDomain.GetAssemblies())
+        {
+            if (loaded.FullName == name) { assembly = loaded; break; }
+        }
         if (assembly is null)
         {
             try { assembly = Assembly.Load(new AssemblyName(name)); }
