@@ -8,7 +8,11 @@ namespace Spindle.Native;
 /// </summary>
 internal static partial class Libc
 {
-    private const string LibraryName = "libc";
+    /// <summary>
+    /// glibc's soname. Not "libc": the runtime would first try libc.so, which on Debian is a linker script, then
+    /// liblibc.so, in every process (children included) before it finds the library.
+    /// </summary>
+    internal const string LibraryName = "libc.so.6";
 
     /// <summary>
     /// The kernel thread id of the calling thread (Linux <c>gettid(2)</c>, what Python's <c>threading.get_native_id()</c> returns).

@@ -19,7 +19,7 @@ internal static unsafe partial class Libc
         public long Nanoseconds;
     }
 
-    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "syscall", SetLastError = true)]
     private static partial long FutexSyscall(long number, int* address, int op, int value, TimeSpec* timeout);
 
     /// <summary>

@@ -55,64 +55,64 @@ internal static unsafe partial class Libc
         public ulong Data;
     }
 
-    [LibraryImport("libc", EntryPoint = "posix_spawn")]
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawn")]
     internal static partial int PosixSpawn(out int pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
 
-    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_init")]
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawn_file_actions_init")]
     internal static partial int PosixSpawnFileActionsInit(void* fileActions);
 
-    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_destroy")]
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawn_file_actions_destroy")]
     internal static partial int PosixSpawnFileActionsDestroy(void* fileActions);
 
-    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_adddup2")]
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawn_file_actions_adddup2")]
     internal static partial int PosixSpawnFileActionsAddDup2(void* fileActions, int fd, int newFd);
 
-    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_addclosefrom_np")]
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawn_file_actions_addclosefrom_np")]
     internal static partial int PosixSpawnFileActionsAddCloseFrom(void* fileActions, int lowFd);
 
-    [LibraryImport("libc", EntryPoint = "posix_spawnattr_init")]
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawnattr_init")]
     internal static partial int PosixSpawnAttrInit(void* attr);
 
-    [LibraryImport("libc", EntryPoint = "posix_spawnattr_destroy")]
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawnattr_destroy")]
     internal static partial int PosixSpawnAttrDestroy(void* attr);
 
-    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setflags")]
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawnattr_setflags")]
     internal static partial int PosixSpawnAttrSetFlags(void* attr, short flags);
 
-    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setsigmask")]
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawnattr_setsigmask")]
     internal static partial int PosixSpawnAttrSetSigMask(void* attr, void* sigset);
 
-    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setsigdefault")]
+    [LibraryImport(LibraryName, EntryPoint = "posix_spawnattr_setsigdefault")]
     internal static partial int PosixSpawnAttrSetSigDefault(void* attr, void* sigset);
 
-    [LibraryImport("libc", EntryPoint = "sigemptyset")]
+    [LibraryImport(LibraryName, EntryPoint = "sigemptyset")]
     internal static partial int SigEmptySet(void* set);
 
-    [LibraryImport("libc", EntryPoint = "sigfillset")]
+    [LibraryImport(LibraryName, EntryPoint = "sigfillset")]
     internal static partial int SigFillSet(void* set);
 
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "fcntl", SetLastError = true)]
     internal static partial int Fcntl(int fd, int cmd, int arg);
 
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
 
-    [LibraryImport("libc", EntryPoint = "waitid", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "waitid", SetLastError = true)]
     internal static partial int WaitId(int idType, int id, SigInfo* info, int options);
 
-    [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "prctl", SetLastError = true)]
     internal static partial int Prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
 
-    [LibraryImport("libc", EntryPoint = "getppid")]
+    [LibraryImport(LibraryName, EntryPoint = "getppid")]
     internal static partial int GetPpid();
 
-    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "epoll_ctl", SetLastError = true)]
     internal static partial int EpollCtl(int epfd, int op, int fd, EpollEvent* ev);
 
-    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "epoll_wait", SetLastError = true)]
     internal static partial int EpollWait(int epfd, EpollEvent* events, int maxEvents, int timeout);
 
-    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, nint a1, nint a2, nint a3, nint a4);
 
     /// <summary>pidfd_open(2): an fd that names this very process, immune to pid reuse.</summary>

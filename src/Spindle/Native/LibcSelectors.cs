@@ -23,7 +23,6 @@ internal struct TimeVal
 internal static unsafe partial class Libc
 {
     // glibc by its soname: "libc" alone would hit the dev package's linker script libc.so.
-    private const string SelectorsLibrary = "libc.so.6";
 
     internal const int EINTR = 4;
     internal const int EBADF = 9;
@@ -70,43 +69,43 @@ internal static unsafe partial class Libc
     /// </summary>
     internal static readonly int EpollEventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
 
-    [LibraryImport(SelectorsLibrary, EntryPoint = "epoll_create1", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "epoll_create1", SetLastError = true)]
     internal static partial int EpollCreate1(int flags);
 
     /// <summary>epoll_ctl with an event laid out in <paramref name="ev"/> (see <see cref="EpollEventSize"/>).</summary>
-    [LibraryImport(SelectorsLibrary, EntryPoint = "epoll_ctl", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "epoll_ctl", SetLastError = true)]
     internal static partial int EpollCtl(int epfd, int op, int fd, byte* ev);
 
-    [LibraryImport(SelectorsLibrary, EntryPoint = "epoll_wait", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "epoll_wait", SetLastError = true)]
     internal static partial int EpollWait(int epfd, byte* events, int maxEvents, int timeoutMs);
 
-    [LibraryImport(SelectorsLibrary, EntryPoint = "poll", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "poll", SetLastError = true)]
     internal static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
 
     /// <summary>select(2) on caller-built bitmaps of <see cref="FD_SETSIZE"/> bits (16 ulongs each).</summary>
-    [LibraryImport(SelectorsLibrary, EntryPoint = "select", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "select", SetLastError = true)]
     internal static partial int Select(int nfds, ulong* readFds, ulong* writeFds, ulong* exceptFds, TimeVal* timeout);
 
-    [LibraryImport(SelectorsLibrary, EntryPoint = "eventfd", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "eventfd", SetLastError = true)]
     internal static partial int EventFd(uint initial, int flags);
 
-    [LibraryImport(SelectorsLibrary, EntryPoint = "pipe2", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "pipe2", SetLastError = true)]
     internal static partial int Pipe2(int* fds, int flags);
 
-    [LibraryImport(SelectorsLibrary, EntryPoint = "socketpair", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "socketpair", SetLastError = true)]
     internal static partial int SocketPair(int domain, int type, int protocol, int* fds);
 
     /// <summary>fcntl with an int argument (F_GETFD, F_DUPFD_CLOEXEC, …). glibc's fcntl is variadic; one int is ABI-safe.</summary>
-    [LibraryImport(SelectorsLibrary, EntryPoint = "fcntl", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "fcntl", SetLastError = true)]
     internal static partial int FcntlInt(int fd, int cmd, int arg);
 
-    [LibraryImport(SelectorsLibrary, EntryPoint = "close", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "close", SetLastError = true)]
     internal static partial int CloseFd(int fd);
 
-    [LibraryImport(SelectorsLibrary, EntryPoint = "read", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "read", SetLastError = true)]
     internal static partial nint ReadFd(int fd, byte* buffer, nint count);
 
-    [LibraryImport(SelectorsLibrary, EntryPoint = "write", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "write", SetLastError = true)]
     internal static partial nint WriteFd(int fd, byte* buffer, nint count);
 
     /// <summary>pipe2(2) as a pair (tests and tour lessons); throws on failure.</summary>

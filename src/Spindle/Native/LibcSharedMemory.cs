@@ -15,24 +15,24 @@ internal static unsafe partial class Libc
     internal const int MAP_SHARED = 0x01;
     internal const int EEXIST = 17;
 
-    [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(LibraryName, EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int MemfdCreate(string name, uint flags);
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(LibraryName, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Open(string path, int flags, int mode);
 
-    [LibraryImport("libc", EntryPoint = "ftruncate", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "ftruncate", SetLastError = true)]
     internal static partial int Ftruncate(int fd, long length);
 
-    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "mmap", SetLastError = true)]
     internal static partial nint Mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
 
-    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "munmap", SetLastError = true)]
     internal static partial int Munmap(nint addr, nuint length);
 
-    [LibraryImport("libc", EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(LibraryName, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Unlink(string path);
 
-    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "lseek", SetLastError = true)]
     internal static partial long Lseek(int fd, long offset, int whence);
 }

@@ -17,7 +17,6 @@ internal unsafe struct SigAction
 internal static unsafe partial class Libc
 {
     // glibc by its soname: "libc" alone would hit the dev package's linker script libc.so.
-    private const string SignalsLibrary = "libc.so.6";
 
     internal const int ESRCH = 3;
     internal const int EINVAL = 22;
@@ -26,24 +25,24 @@ internal static unsafe partial class Libc
     internal const nint SIG_IGN = 1;
 
     /// <summary>sigaction(2); either pointer may be null (query only, or set only).</summary>
-    [LibraryImport(SignalsLibrary, EntryPoint = "sigaction", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "sigaction", SetLastError = true)]
     internal static partial int SigActionCall(int signal, SigAction* action, SigAction* previous);
 
-    [LibraryImport(SignalsLibrary, EntryPoint = "kill", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int signal);
 
     /// <summary>alarm(2): schedules SIGALRM, returns the seconds left of the previous alarm.</summary>
-    [LibraryImport(SignalsLibrary, EntryPoint = "alarm")]
+    [LibraryImport(LibraryName, EntryPoint = "alarm")]
     internal static partial uint Alarm(uint seconds);
 
     /// <summary>The first real-time signal applications may use (glibc keeps 32 and 33 for itself).</summary>
-    [LibraryImport(SignalsLibrary, EntryPoint = "__libc_current_sigrtmin")]
+    [LibraryImport(LibraryName, EntryPoint = "__libc_current_sigrtmin")]
     internal static partial int SigRtMin();
 
-    [LibraryImport(SignalsLibrary, EntryPoint = "__libc_current_sigrtmax")]
+    [LibraryImport(LibraryName, EntryPoint = "__libc_current_sigrtmax")]
     internal static partial int SigRtMax();
 
     /// <summary>tgkill(2): a signal to one thread (tests use it to interrupt a blocked wait).</summary>
-    [LibraryImport(SignalsLibrary, EntryPoint = "tgkill", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "tgkill", SetLastError = true)]
     internal static partial int TgKill(int tgid, int tid, int signal);
 }
