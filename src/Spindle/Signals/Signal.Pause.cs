@@ -1,5 +1,3 @@
-using Spindle.Selectors;
-
 namespace Spindle.Signals;
 
 public static partial class Signal
