@@ -1,0 +1,80 @@
+using Spindle.Ipc;
+using Spindle.Selectors;
+using Spindle.Tests.Support;
+
+namespace Spindle.Tests.Ipc;
+
+/// <summary>Pipe.Create: duplex and simplex ends, objects and bytes, direction rules.</summary>
+public sealed class PipeTests : LeakCheckedTest
+{
+    public sealed record Greeting(string Text, int[] Numbers);
+
+    [Fact]
+    public void DuplexEndsSendAndReceiveBothWays()
+    {
+        var (a, b) = Pipe.Create();
+        using (a)
+        using (b)
+        {
+            Assert.True(a.Readable && a.Writable && b.Readable && b.Writable);
+            a.Send(new Greeting("吃了嗎", [1, 2]));
+            var g = b.Recv<Greeting>();
+            Assert.Equal("吃了嗎", g.Text);
+            Assert.Equal([1, 2], g.Numbers);
+            b.SendBytes([1, 2, 3]);
+            Assert.Equal(new byte[] { 1, 2, 3 }, a.RecvBytes());
+            b.SendBytes([]);
+            Assert.Empty(a.RecvBytes());
+            a.Send<object?>(null);
+            Assert.Null(b.Recv());
+        }
+    }
+
+    [Fact]
+    public void SimplexFirstReceivesSecondSends()
+    {
+        var (reader, writer) = Pipe.Create(duplex: false);
+        using (reader)
+        using (writer)
+        {
+            Assert.True(reader.Readable);
+            Assert.False(reader.Writable);
+            Assert.False(writer.Readable);
+            Assert.True(writer.Writable);
+            writer.Send(12.5);
+            Assert.Equal(12.5, reader.Recv<double>());
+            writer.SendBytes([4]);
+            Assert.Equal(new byte[] { 4 }, reader.RecvBytes());
+            Assert.Throws<InvalidOperationException>(() => reader.Send(1));
+            Assert.Throws<InvalidOperationException>(() => reader.SendBytes([1]));
+            Assert.Throws<InvalidOperationException>(() => writer.Recv());
+            Assert.Throws<InvalidOperationException>(() => writer.RecvBytes());
+            Assert.Throws<InvalidOperationException>(() => writer.Poll());
+        }
+    }
+
+    [Fact]
+    public void AConnectionIsASelectableFileObject()
+    {
+        var (a, b) = Pipe.Create();
+        using (a)
+        using (b)
+        {
+            Assert.IsAssignableFrom<IHasFileDescriptor>(a);
+            Assert.True(a.FileDescriptor >= 0);
+            Assert.NotEqual(a.FileDescriptor, b.FileDescriptor);
+        }
+    }
+
+    [Fact]
+    public void AnUntransferableObjectIsRefusedAndNothingIsSent()
+    {
+        var (a, b) = Pipe.Create();
+        using (a)
+        using (b)
+        {
+            Assert.Throws<Spindle.Serialization.NotTransferableException>(() => a.Send(new Thread(() => { })));
+            Assert.False(b.Poll());
+        }
+    }
+}
