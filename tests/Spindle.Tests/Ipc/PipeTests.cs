@@ -1,4 +1,5 @@
 using Spindle.Ipc;
+using Spindle.Processes;
 using Spindle.Selectors;
 using Spindle.Tests.Support;
 
@@ -75,6 +76,82 @@ public sealed class PipeTests : LeakCheckedTest
         {
             Assert.Throws<Spindle.Serialization.NotTransferableException>(() => a.Send(new Thread(() => { })));
             Assert.False(b.Poll());
+        }
+    }
+
+    private static void Greet(Connection conn)
+    {
+        conn.Send("吃了嗎");
+        conn.Send("got: " + conn.Recv<string>());
+        conn.Close();
+    }
+
+    [Fact]
+    public void TheSeedsGreetingCrossesToAChildAndBack()
+    {
+        var (parentEnd, childEnd) = Pipe.Create();
+        using (parentEnd)
+        {
+            var p = SpindleProcess.Create(Greet, childEnd);
+            p.Start();
+            childEnd.Close(); // As the seed: the parent closes the end it handed over, so the child's exit is EOF.
+            Assert.Equal("吃了嗎", parentEnd.Recv<string>());
+            parentEnd.Send("吃了");
+            Assert.Equal("got: 吃了", parentEnd.Recv<string>());
+            Children.RunAll(p);
+            Assert.Throws<EndOfStreamException>(() => parentEnd.Recv());
+        }
+    }
+
+    private static void Echo(Connection requests, Connection replies)
+    {
+        while (true)
+        {
+            byte[] message;
+            try { message = requests.RecvBytes(); }
+            catch (EndOfStreamException) { break; }
+            replies.SendBytes(message);
+        }
+        requests.Close();
+        replies.Close();
+    }
+
+    [Fact]
+    public void SimplexAndDuplexEndsPassedToAChildKeepWorkingBothWays()
+    {
+        var (requestsIn, requestsOut) = Pipe.Create(duplex: false);
+        var (replies, childReplies) = Pipe.Create();
+        using (requestsOut)
+        using (replies)
+        {
+            var p = SpindleProcess.Create(Echo, requestsIn, childReplies);
+            p.Start();
+            requestsIn.Close();
+            childReplies.Close();
+            for (var i = 0; i < 50; i++)
+            {
+                requestsOut.Send(i);
+                Assert.Equal(i, replies.Recv<int>());
+            }
+            var big = new byte[3 << 20];
+            big[^1] = 7;
+            requestsOut.SendBytes(big);
+            Assert.Equal(big, replies.RecvBytes());
+            requestsOut.Close();
+            Children.RunAll(p);
+            Assert.Throws<EndOfStreamException>(() => replies.Recv());
+        }
+    }
+
+    [Fact]
+    public void AConnectionInsideAValueIsRefused()
+    {
+        var (a, b) = Pipe.Create();
+        using (a)
+        using (b)
+        {
+            var e = Assert.Throws<Spindle.Serialization.NotTransferableException>(() => a.Send(b));
+            Assert.Contains("file descriptor", e.Message, StringComparison.Ordinal);
         }
     }
 }
