@@ -154,4 +154,36 @@ public sealed class PipeTests : LeakCheckedTest
             Assert.Contains("file descriptor", e.Message, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task AsyncTwinsWorkAcrossAChild()
+    {
+        var (requestsIn, requestsOut) = Pipe.Create(duplex: false);
+        var (replies, childReplies) = Pipe.Create();
+        using (requestsOut)
+        using (replies)
+        {
+            var p = SpindleProcess.Create(Echo, requestsIn, childReplies);
+            p.Start();
+            requestsIn.Close();
+            childReplies.Close();
+            await requestsOut.SendAsync("ping");
+            Assert.True(await replies.PollAsync(Children.Patience));
+            Assert.Equal("ping", await replies.RecvAsync<string>());
+            requestsOut.Close();
+            Children.RunAll(p);
+        }
+    }
+
+    [Fact]
+    public void ACallCapturingAConnectionEncodesOnlyForAProcessStart()
+    {
+        var (a, b) = Pipe.Create();
+        using (a)
+        using (b)
+        {
+            // The public codec has no descriptor channel: it refuses rather than send a number meaningless elsewhere.
+            Assert.Throws<Spindle.Serialization.NotTransferableException>(() => Spindle.Serialization.CallCodec.Encode(new Action<Connection>(Greet), a));
+        }
+    }
 }
