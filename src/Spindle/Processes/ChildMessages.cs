@@ -3,7 +3,8 @@ using System.Text;
 namespace Spindle.Processes;
 
 /// <summary>The body of a <see cref="FrameKind.Start"/> frame: who the child is, and the encoded target.</summary>
-internal sealed record StartMessage(string Name, bool Daemon, int ParentPid, string ParentName, byte[] Target)
+/// <remarks><see cref="Descriptors"/> are not in the body: the parent passes them with SCM_RIGHTS right after the frame; the body carries their count.</remarks>
+internal sealed record StartMessage(string Name, bool Daemon, int ParentPid, string ParentName, byte[] Target, int[] Descriptors)
 {
     internal byte[] Encode()
     {
@@ -16,6 +17,7 @@ internal sealed record StartMessage(string Name, bool Daemon, int ParentPid, str
             writer.Write(ParentName);
             writer.Write(Target.Length);
             writer.Write(Target);
+            writer.Write(Descriptors.Length);
         }
         return stream.ToArray();
     }
@@ -30,7 +32,10 @@ internal sealed record StartMessage(string Name, bool Daemon, int ParentPid, str
         var length = reader.ReadInt32();
         var target = reader.ReadBytes(length);
         if (target.Length != length) throw new InvalidDataException("Malformed Spindle start frame: the target is truncated.");
-        return new StartMessage(name, daemon, parentPid, parentName, target);
+        var count = reader.ReadInt32();
+        if (count is < 0 or > Native.Libc.MaxFdsPerMessage) throw new InvalidDataException($"Malformed Spindle start frame: {count} descriptors announced.");
+        // The numbers are filled in by the receiver once the SCM_RIGHTS message has arrived.
+        return new StartMessage(name, daemon, parentPid, parentName, target, new int[count]);
     }
 }
 

@@ -57,6 +57,7 @@ internal static class ChildRuntime
             // A warm spare waits here; the parent closing the channel (or dying) ends it quietly.
             if (channel.Receive() is not { Kind: FrameKind.Start } frame) return 0;
             start = StartMessage.Decode(frame.Body);
+            if (start.Descriptors.Length > 0) channel.ReceiveDescriptors(start.Descriptors);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException)
         {
@@ -72,7 +73,7 @@ internal static class ChildRuntime
         ProcessIdentity.BecomeChild(start);
         try
         {
-            TargetPayload.Decode(start.Target)();
+            TargetPayload.Decode(start.Target, start.Descriptors)();
             channel.Send(FrameKind.Completed, []);
             return 0;
         }
@@ -105,8 +106,8 @@ internal static class ChildRuntime
     /// </summary>
     private static void WarmUp(ControlChannel channel)
     {
-        var sample = new StartMessage("warm-up", false, 0, "", TargetPayload.Encode(new Action(WarmUpTarget), []));
-        TargetPayload.Decode(StartMessage.Decode(sample.Encode()).Target)();
+        var sample = new StartMessage("warm-up", false, 0, "", TargetPayload.Encode(new Action(WarmUpTarget), []).Payload, []);
+        TargetPayload.Decode(StartMessage.Decode(sample.Encode()).Target, [])();
         _ = Assembly.GetEntryAssembly();
         TrySend(channel, FrameKind.Ready, []);
     }

@@ -90,6 +90,56 @@ internal sealed class ControlChannel : IDisposable
         _stream.Flush();
     }
 
+    /// <summary>
+    /// Passes <paramref name="fds"/> to the peer with SCM_RIGHTS on one marker byte, sent right after a frame. The
+    /// peer must take them with <see cref="ReceiveDescriptors"/>: a plain read would drop them.
+    /// </summary>
+    internal unsafe void SendDescriptors(int[] fds)
+    {
+        var space = Libc.CmsgSpace(fds.Length);
+        var control = stackalloc byte[space];
+        new Span<byte>(control, space).Clear();
+        *(ulong*)control = (ulong)Libc.CmsgLen(fds.Length);
+        ((int*)control)[2] = Libc.SOL_SOCKET;
+        ((int*)control)[3] = Libc.SCM_RIGHTS;
+        fds.AsSpan().CopyTo(new Span<int>(control + 16, fds.Length));
+        byte marker = 0;
+        var iov = new IoVec { Base = &marker, Length = 1 };
+        var header = new MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = (nuint)space };
+        while (true)
+        {
+            if (Libc.SendMsg(_fd, &header, Libc.MSG_NOSIGNAL) == 1) return;
+            var errno = Libc.LastErrno;
+            if (errno == Libc.EINTR) continue;
+            if (errno == Libc.EAGAIN)
+            {
+                // The parent's socket is non-blocking (it is read asynchronously): wait for room.
+                var poll = new PollFd { Fd = _fd, Events = Libc.POLLOUT };
+                Libc.Poll(&poll, 1, -1);
+                continue;
+            }
+            throw new IOException($"Passing descriptors to the child failed: {Libc.Describe(errno)}.");
+        }
+    }
+
+    /// <summary>Receives the descriptors of <see cref="SendDescriptors"/> into <paramref name="fds"/> (close-on-exec).</summary>
+    internal unsafe void ReceiveDescriptors(int[] fds)
+    {
+        var space = Libc.CmsgSpace(fds.Length);
+        var control = stackalloc byte[space];
+        byte marker = 0;
+        var iov = new IoVec { Base = &marker, Length = 1 };
+        var header = new MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = (nuint)space };
+        nint n;
+        while ((n = Libc.RecvMsg(_fd, &header, Libc.MSG_CMSG_CLOEXEC)) < 0 && Libc.LastErrno == Libc.EINTR) { }
+        if (n != 1) throw new InvalidDataException($"Malformed Spindle start: the {fds.Length} descriptors announced did not arrive.");
+        var length = (long)*(ulong*)control;
+        if (header.ControlLength < (nuint)Libc.CmsgLen(fds.Length) || length != Libc.CmsgLen(fds.Length)
+            || ((int*)control)[2] != Libc.SOL_SOCKET || ((int*)control)[3] != Libc.SCM_RIGHTS)
+            throw new InvalidDataException($"Malformed Spindle start: expected {fds.Length} descriptors with SCM_RIGHTS.");
+        new Span<int>(control + 16, fds.Length).CopyTo(fds);
+    }
+
     /// <summary>Writes bytes as they are (tests feed malformed frames through it).</summary>
     internal void SendRaw(ReadOnlySpan<byte> bytes)
     {

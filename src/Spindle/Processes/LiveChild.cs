@@ -62,6 +62,7 @@ internal sealed class LiveChild
         try
         {
             _channel.Send(FrameKind.Start, message.Encode());
+            if (message.Descriptors.Length > 0) _channel.SendDescriptors(message.Descriptors);
             return true;
         }
         catch (IOException) { return false; }

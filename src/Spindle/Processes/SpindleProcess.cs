@@ -174,8 +174,8 @@ public class SpindleProcess : IDisposable
             if (S.Child is not null) throw new InvalidOperationException("cannot start a process twice");
             if (S.IsCurrent) throw new InvalidOperationException("can only start a process object created by current process");
             Processes.EnsureCanStartChildren();
-            var target = S.Target is null ? TargetPayload.Encode(new Action(RunInChild), []) : TargetPayload.Encode(S.Target, S.Args);
-            var message = new StartMessage(_name, _daemon, Environment.ProcessId, ProcessIdentity.Name, target);
+            var (target, descriptors) = S.Target is null ? TargetPayload.Encode(new Action(RunInChild), []) : TargetPayload.Encode(S.Target, S.Args);
+            var message = new StartMessage(_name, _daemon, Environment.ProcessId, ProcessIdentity.Name, target, descriptors);
             var child = SparePool.TryTake(message) ?? LiveChild.Spawn();
             // A cold child that died before reading its start frame reports its exit status like any other.
             child.TrySendStart(message);

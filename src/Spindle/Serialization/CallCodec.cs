@@ -22,7 +22,10 @@ public static class CallCodec
     /// <summary>Encodes <paramref name="target"/> called with <paramref name="args"/>. Python: pickling <c>(target, args)</c> at <c>Process.start()</c>.</summary>
     /// <exception cref="NotTransferableException">The target, a captured variable or an argument cannot cross; the message names it and its type.</exception>
     /// <exception cref="ArgumentException">The arguments do not match the delegate's parameters.</exception>
-    public static byte[] Encode(Delegate target, params object?[] args)
+    public static byte[] Encode(Delegate target, params object?[] args) => Encode(target, args, null);
+
+    /// <summary>Encodes a call, collecting the descriptors of shared handles into <paramref name="descriptors"/> (the process layer passes them with SCM_RIGHTS).</summary>
+    internal static byte[] Encode(Delegate target, object?[] args, List<int>? descriptors)
     {
         ArgumentNullException.ThrowIfNull(target);
         args ??= [null];
@@ -54,12 +57,15 @@ public static class CallCodec
                     throw e.ToPublic($"argument {i + 1} '{names[i]}'");
                 }
             }
-        }, Payloads.ToArray);
+        }, Payloads.ToArray, descriptors);
     }
 
-    /// <summary>Decodes a call encoded by <see cref="Encode"/>, ready to <see cref="DecodedCall.Invoke"/>. Python: unpickling the process object in the child.</summary>
+    /// <summary>Decodes a call encoded by <see cref="Encode(Delegate, object[])"/>, ready to <see cref="DecodedCall.Invoke"/>. Python: unpickling the process object in the child.</summary>
     /// <exception cref="SerializationFormatException">The payload is malformed, names a type or method that is not here, or comes from a different build (<see cref="AssemblyMismatchException"/>).</exception>
-    public static DecodedCall Decode(ReadOnlySpan<byte> payload) =>
+    public static DecodedCall Decode(ReadOnlySpan<byte> payload) => Decode(payload, null);
+
+    /// <summary>Decodes a call whose shared handles refer to <paramref name="descriptors"/>, received beside the payload.</summary>
+    internal static DecodedCall Decode(ReadOnlySpan<byte> payload, IReadOnlyList<int>? descriptors) =>
         Payloads.Decode(payload, PayloadHeader.Call, static (ref Reader r) =>
         {
             var plan = r.ReadTypeRef();
@@ -73,7 +79,7 @@ public static class CallCodec
             var plans = delegatePlan.ParameterPlans;
             for (var i = 0; i < count; i++) args[i] = r.ReadSlot(plans[i]);
             return new DecodedCall(target, args);
-        });
+        }, descriptors);
 
     /// <summary>The target method's own parameter names (the delegate type's are often just <c>arg1</c>, <c>arg2</c>).</summary>
     private static string?[] ParameterNames(MethodInfo method, int count)

@@ -3,7 +3,7 @@ using System.Reflection;
 namespace Spindle.Serialization;
 
 /// <summary>
-/// A call decoded by <see cref="CallCodec.Decode"/>: the rebuilt delegate and its arguments, ready to run.
+/// A call decoded by <see cref="CallCodec.Decode(ReadOnlySpan{byte})"/>: the rebuilt delegate and its arguments, ready to run.
 /// Python: the unpickled <c>Process</c> whose <c>run()</c> calls <c>target(*args)</c>.
 /// </summary>
 public sealed class DecodedCall

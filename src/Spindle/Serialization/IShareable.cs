@@ -37,17 +37,17 @@ public interface IShareable<TSelf> : IShareable where TSelf : IShareable<TSelf>
 /// as an extension point, file descriptors. Python: the tuple a <c>multiprocessing</c> reducer returns.
 /// </summary>
 /// <remarks>
-/// File descriptors: the payload format reserves a descriptor count per handle. Passing descriptors needs the
-/// process layer to send them beside the payload (SCM_RIGHTS on a Unix socket) and to hand the received numbers to
-/// <see cref="IShareable{TSelf}.Import"/> in the same order. Until that channel exists, encoding a handle that
-/// carries descriptors is refused with <see cref="NotTransferableException"/> rather than sending numbers that mean
-/// nothing in the child.
+/// File descriptors: a handle's descriptors travel when the object is part of a child process's start payload (its
+/// target, arguments or captures): the parent passes them beside the payload with SCM_RIGHTS on the control channel,
+/// keeps its own copies open, and the child hands the received numbers (close-on-exec, owned by the importer) to
+/// <see cref="IShareable{TSelf}.Import"/> in the same order. Anywhere else (a <see cref="ValueCodec"/> value, a pipe
+/// message) a handle that carries descriptors is refused with <see cref="NotTransferableException"/>.
 /// </remarks>
 public sealed class ShareableHandle
 {
     /// <summary>Creates a handle from opaque state and, later, file descriptors to pass along.</summary>
     /// <param name="state">Bytes the importer understands; copied into the payload as they are.</param>
-    /// <param name="fileDescriptors">Descriptors the process layer must pass to the child (not supported yet: must be empty).</param>
+    /// <param name="fileDescriptors">Descriptors the process layer must pass to the child (only in a process start payload).</param>
     public ShareableHandle(ReadOnlyMemory<byte> state, IReadOnlyList<int>? fileDescriptors = null)
     {
         State = state;
@@ -57,6 +57,6 @@ public sealed class ShareableHandle
     /// <summary>The exporter's opaque state.</summary>
     public ReadOnlyMemory<byte> State { get; }
 
-    /// <summary>Descriptors that must travel with the state (the SCM_RIGHTS extension point; empty for now).</summary>
+    /// <summary>Descriptors that must travel with the state (passed with SCM_RIGHTS when a child process starts).</summary>
     public IReadOnlyList<int> FileDescriptors { get; }
 }

@@ -18,11 +18,12 @@ internal static class Payloads
     };
 
     /// <summary>Encodes into the thread's pooled buffer and hands the bytes to <paramref name="emit"/>; nothing is emitted on refusal.</summary>
-    public static TResult Encode<TResult>(byte kind, Body body, Func<ReadOnlySpan<byte>, TResult> emit)
+    public static TResult Encode<TResult>(byte kind, Body body, Func<ReadOnlySpan<byte>, TResult> emit, List<int>? descriptors = null)
     {
         var writer = Writer.Rent();
         try
         {
+            writer.Descriptors = descriptors;
             try
             {
                 WriteAll(writer, kind, body);
@@ -31,6 +32,8 @@ internal static class Payloads
             {
                 writer.Reset();
                 writer.PruneClosures = false;
+                descriptors?.Clear();
+                writer.Descriptors = descriptors;
                 WriteAll(writer, kind, body);
             }
             return emit(writer.Written);
@@ -49,7 +52,7 @@ internal static class Payloads
         body(writer);
     }
 
-    public static T Decode<T>(ReadOnlySpan<byte> payload, byte kind, ReadBody<T> body)
+    public static T Decode<T>(ReadOnlySpan<byte> payload, byte kind, ReadBody<T> body, IReadOnlyList<int>? descriptors = null)
     {
         if (payload.Length < 3 || payload[0] != PayloadHeader.Magic)
             throw new SerializationFormatException("Malformed payload: it does not start with the Spindle payload header.");
@@ -58,6 +61,7 @@ internal static class Payloads
         if (payload[2] != kind)
             throw new SerializationFormatException($"The payload holds a {(payload[2] == PayloadHeader.Call ? "call" : payload[2] == PayloadHeader.Value ? "value" : "payload of unknown kind " + payload[2])}, not a {(kind == PayloadHeader.Call ? "call" : "value")}.");
         var state = ReadState.Rent();
+        state.Descriptors = descriptors;
         try
         {
             var reader = new Reader(payload[3..], state);

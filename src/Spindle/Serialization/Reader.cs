@@ -18,6 +18,9 @@ internal sealed class ReadState
     public PendingDelegate? Armed;
     public int Depth;
 
+    /// <summary>The descriptors received beside a start payload, indexed by the payload; null when none could be.</summary>
+    public IReadOnlyList<int>? Descriptors;
+
     public static ReadState Rent()
     {
         var s = t_cached ?? new ReadState();
@@ -33,6 +36,7 @@ internal sealed class ReadState
         PendingDelegates.Clear();
         Armed = null;
         Depth = 0;
+        Descriptors = null;
         t_cached = this;
     }
 }

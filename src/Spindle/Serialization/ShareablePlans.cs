@@ -15,7 +15,7 @@ internal static class ShareablePlans
 
 /// <summary>
 /// Format: the exported state (length + bytes), then the number of file descriptors that travel beside the payload
-/// (always 0 until the process layer can pass descriptors; see <see cref="ShareableHandle"/>).
+/// and for each its index in the descriptors passed beside a start payload (see <see cref="ShareableHandle"/>).
 /// </summary>
 internal sealed class ShareablePlan<T>() : TypePlan(typeof(T)) where T : IShareable<T>
 {
@@ -23,22 +23,36 @@ internal sealed class ShareablePlan<T>() : TypePlan(typeof(T)) where T : ISharea
     {
         var handle = ((IShareable)value).Export()
             ?? throw new PathException(Type, "its Export() returned null");
-        if (handle.FileDescriptors.Count > 0)
-            throw new PathException(Type, $"it passes {handle.FileDescriptors.Count} file descriptor(s), and descriptor passing (SCM_RIGHTS) is not available yet");
+        var fds = handle.FileDescriptors;
+        if (fds.Count > 0 && writer.Descriptors is null)
+            throw new PathException(Type, $"it passes {fds.Count} file descriptor(s), which travel only as a child process's target, arguments or captures (passed with SCM_RIGHTS at start), not inside a value");
         writer.WriteLength(handle.State.Length);
         writer.WriteBytes(handle.State.Span);
-        writer.WriteLength(0);
+        writer.WriteLength(fds.Count);
+        foreach (var fd in fds)
+        {
+            writer.WriteLength(writer.Descriptors!.Count);
+            writer.Descriptors.Add(fd);
+        }
     }
 
     public override object Read(ref Reader reader, int slot)
     {
         var state = reader.ReadBytes(reader.ReadCount(1)).ToArray();
-        var descriptors = reader.ReadVarUInt();
-        if (descriptors != 0)
-            throw reader.Malformed($"a shared {TypeNames.Display(Type)} carries {descriptors} file descriptor(s), which this process cannot receive yet");
+        var count = reader.ReadVarUInt();
+        var received = reader.State.Descriptors;
+        if (count != 0 && (received is null || count > (ulong)received.Count))
+            throw reader.Malformed($"a shared {TypeNames.Display(Type)} carries {count} file descriptor(s), which were not received beside this payload");
+        var fds = new int[count];
+        for (var i = 0; i < fds.Length; i++)
+        {
+            var index = reader.ReadVarUInt();
+            if (index >= (ulong)received!.Count) throw reader.Malformed($"descriptor index {index} is out of range");
+            fds[i] = received[(int)index];
+        }
         try
         {
-            return T.Import(new ShareableHandle(state));
+            return T.Import(new ShareableHandle(state, fds));
         }
         catch (Exception e) when (e is not SerializationFormatException)
         {

@@ -35,6 +35,9 @@ internal sealed class Writer
         return w;
     }
 
+    /// <summary>Where descriptors of shared handles are collected (a process start payload); null refuses them.</summary>
+    public List<int>? Descriptors { get; set; }
+
     /// <summary>Send closure objects with only the fields their delegate's code touches (see <see cref="ClosureUsage"/>).</summary>
     public bool PruneClosures { get; set; } = true;
 
@@ -54,6 +57,7 @@ internal sealed class Writer
     public void Return()
     {
         PruneClosures = true;
+        Descriptors = null;
         Reset();
         if (_buffer.Length > 1 << 20)
         {

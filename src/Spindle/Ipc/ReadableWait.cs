@@ -1,0 +1,95 @@
+using Spindle.Native;
+
+namespace Spindle.Ipc;
+
+/// <summary>Waits for a descriptor to become readable, with a deadline and, for the async twins, a cancellation token.</summary>
+internal static unsafe class ReadableWait
+{
+    /// <summary>poll(2) for input (or hang-up) until <paramref name="deadline"/>; EINTR resumes with the time left.</summary>
+    internal static bool Wait(int fd, Deadline deadline)
+    {
+        while (true)
+        {
+            var poll = new PollFd { Fd = fd, Events = Libc.POLLIN };
+            var n = Libc.Poll(&poll, 1, deadline.RemainingMilliseconds);
+            if (n > 0) return true;
+            if (n == 0) return false;
+            var errno = Libc.LastErrno;
+            if (errno != Libc.EINTR) throw new IOException($"poll failed: {Libc.Describe(errno)}.");
+        }
+    }
+
+    /// <summary>
+    /// Waits on a thread-pool thread, with an eventfd beside the descriptor that cancellation writes to, so a
+    /// cancelled wait returns at once rather than at its deadline.
+    /// </summary>
+    internal static Task<bool> WaitAsync(SafeFdLease lease, Deadline deadline, CancellationToken cancellationToken)
+    {
+        // The lease is released inside the task, so the task must run even when cancelled early.
+        return Task.Run(() =>
+        {
+            using (lease)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (Wait(lease.Fd, Deadline.Start(TimeSpan.Zero))) return true;
+                var cancel = Libc.EventFd(0, Libc.EFD_CLOEXEC);
+                if (cancel < 0) throw new IOException($"eventfd failed: {Libc.Describe(Libc.LastErrno)}.");
+                try
+                {
+                    using (cancellationToken.Register(() =>
+                    {
+                        ulong one = 1;
+                        Libc.WriteFd(cancel, (byte*)&one, 8);
+                    }))
+                    {
+                        var fds = stackalloc PollFd[2];
+                        while (true)
+                        {
+                            fds[0] = new PollFd { Fd = lease.Fd, Events = Libc.POLLIN };
+                            fds[1] = new PollFd { Fd = cancel, Events = Libc.POLLIN };
+                            var n = Libc.Poll(fds, 2, deadline.RemainingMilliseconds);
+                            if (n < 0)
+                            {
+                                var errno = Libc.LastErrno;
+                                if (errno == Libc.EINTR) continue;
+                                throw new IOException($"poll failed: {Libc.Describe(errno)}.");
+                            }
+                            if (fds[1].REvents != 0) cancellationToken.ThrowIfCancellationRequested();
+                            return n > 0 && fds[0].REvents != 0;
+                        }
+                    }
+                }
+                finally
+                {
+                    Libc.CloseFd(cancel);
+                }
+            }
+        }, CancellationToken.None);
+    }
+}
+
+/// <summary>A reference on an <see cref="FdHandle"/> held for the length of one operation.</summary>
+internal readonly struct SafeFdLease : IDisposable
+{
+    private readonly FdHandle _handle;
+
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    internal SafeFdLease(FdHandle handle, string owner)
+    {
+        _handle = handle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new ObjectDisposedException(owner, "The connection is closed.");
+        }
+        Fd = (int)handle.DangerousGetHandle();
+    }
+
+    internal int Fd { get; }
+
+    public void Dispose() => _handle.DangerousRelease();
+}
