@@ -35,13 +35,13 @@ internal static unsafe partial class Libc
     /// <summary>The kernel's limit of descriptors in one SCM_RIGHTS message (SCM_MAX_FD).</summary>
     internal const int MaxFdsPerMessage = 253;
 
-    [LibraryImport(SelectorsLibrary, EntryPoint = "writev", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "writev", SetLastError = true)]
     internal static partial nint WriteV(int fd, IoVec* iov, int count);
 
-    [LibraryImport(SelectorsLibrary, EntryPoint = "sendmsg", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "sendmsg", SetLastError = true)]
     internal static partial nint SendMsg(int fd, MsgHdr* message, int flags);
 
-    [LibraryImport(SelectorsLibrary, EntryPoint = "recvmsg", SetLastError = true)]
+    [LibraryImport(LibraryName, EntryPoint = "recvmsg", SetLastError = true)]
     internal static partial nint RecvMsg(int fd, MsgHdr* message, int flags);
 
     /// <summary>CMSG_SPACE for <paramref name="count"/> ints: a 16-byte cmsghdr plus the data, rounded to 8.</summary>
