@@ -14,6 +14,8 @@ internal static class IpcLessons
     [
         Lesson.Create("process-tickets", "seed 000 §7.2.5",
             "buying the last ticket from five processes: without a ProcessLock several buy it, with one exactly one does", Tickets),
+        Lesson.Create("process-pipe", "seed 002 (Pipe)",
+            "Pipe greetings: the child sends first, the parent answers through the other end", PipeGreetings),
         Lesson.Create("process-value-array", "seed 002 (Value, Array)",
             "SharedValue<double> and SharedArray<int> changed by a child, read by the parent", ValueAndArray),
         Lesson.Create("process-semaphore", "seed 002 (Semaphore, go_wc)",
@@ -55,6 +57,27 @@ internal static class IpcLessons
             say.Line($"{(withLock ? "with" : "without")} the lock: one ticket was for sale, tickets left = {tickets.Value}");
         }
         say.Note("Without the lock every buyer reads 1 before anyone writes 0; the lock makes read-and-buy one step.");
+    }
+
+    private static void Greet(Connection subconn)
+    {
+        subconn.Send("吃了嗎");                                      // "have you eaten?"
+        Console.WriteLine($"  child: greeting from the parent: {subconn.Recv<string>()}");
+        subconn.Close();
+    }
+
+    private static void PipeGreetings(LessonContext say)
+    {
+        var (parentConn, childConn) = Pipe.Create();               // Python: parent_conn, child_conn = Pipe()
+        using (parentConn)
+        using (childConn)
+        {
+            using var p = SpindleProcess.Create(Greet, childConn);
+            p.Start();
+            say.Line($"parent: greeting from the child: {parentConn.Recv<string>()}");
+            parentConn.Send("嗯");                                   // "mm (yes)"
+            p.Join();
+        }
     }
 
     private static void ChangeInChild(SharedValue<double> n, SharedArray<int> a)
