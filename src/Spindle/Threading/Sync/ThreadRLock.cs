@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Threading.Tasks.Sources;
 
 namespace Spindle.Threading;
 
@@ -9,9 +10,9 @@ namespace Spindle.Threading;
 /// <remarks>
 /// Ownership belongs to a <em>thread</em>, as in Python, not to an async flow. <see cref="AcquireAsync"/> therefore
 /// re-enters at once when the calling thread already owns the lock; otherwise it waits asynchronously and, once the lock
-/// is free, makes the thread that completes the wait the owner. The code after <c>await</c> runs on that thread when it
-/// is awaited without a <see cref="SynchronizationContext"/> (or with <c>ConfigureAwait(false)</c>); it must release
-/// before its next <c>await</c> that may change threads, or <see cref="Release"/> throws because another thread is running it.
+/// is free, makes the thread that resumes after the <c>await</c> the owner (ownership is taken when the awaiter reads
+/// the result, on the resuming thread). That code must release before its next <c>await</c> that may change threads,
+/// or <see cref="Release"/> throws because another thread is running it.
 /// </remarks>
 public sealed class ThreadRLock : ILock, IOwnedLock
 {
@@ -87,11 +88,7 @@ public sealed class ThreadRLock : ILock, IOwnedLock
         TakeOwnership(state);
     }
 
-    async ValueTask IOwnedLock.AcquireRestoreAsync(int state)
-    {
-        await _lock.AcquireAsync().ConfigureAwait(false);
-        TakeOwnership(state);
-    }
+    async ValueTask IOwnedLock.AcquireRestoreAsync(int state) => await OwnOnResume(_lock.AcquireAsync(), state);
 
     private bool TryReenter()
     {
@@ -100,11 +97,59 @@ public sealed class ThreadRLock : ILock, IOwnedLock
         return true;
     }
 
-    private async ValueTask<bool> AcquireFirstAsync(TimeSpan? timeout, CancellationToken cancellationToken)
+    private ValueTask<bool> AcquireFirstAsync(TimeSpan? timeout, CancellationToken cancellationToken) =>
+        OwnOnResume(_lock.AcquireAsync(timeout, cancellationToken), 1);
+
+    /// <summary>
+    /// The wait for the inner lock, with ownership taken by whichever thread reads the result. Taking it in a
+    /// continuation instead would race: an awaiter that finds the wait already complete resumes on its own thread,
+    /// not on the one that ran the continuation.
+    /// </summary>
+    private ValueTask<bool> OwnOnResume(ValueTask<bool> wait, int count)
     {
-        if (!await _lock.AcquireAsync(timeout, cancellationToken).ConfigureAwait(false)) return false;
-        TakeOwnership(1); // on the thread that completed the wait: see the class remarks
-        return true;
+        if (wait.IsCompletedSuccessfully)
+        {
+            if (wait.Result) TakeOwnership(count);
+            return new ValueTask<bool>(wait.Result);
+        }
+        var source = new OwnershipSource(this, count);
+        source.Track(wait);
+        return new ValueTask<bool>(source, source.Version);
+    }
+
+    private sealed class OwnershipSource(ThreadRLock owner, int count) : IValueTaskSource<bool>
+    {
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
+
+        public short Version => _core.Version;
+
+        public void Track(ValueTask<bool> wait)
+        {
+            var awaiter = wait.ConfigureAwait(false).GetAwaiter();
+            awaiter.UnsafeOnCompleted(() =>
+            {
+                try
+                {
+                    _core.SetResult(awaiter.GetResult());
+                }
+                catch (Exception e)
+                {
+                    _core.SetException(e);
+                }
+            });
+        }
+
+        public bool GetResult(short token)
+        {
+            var acquired = _core.GetResult(token);
+            if (acquired) owner.TakeOwnership(count);
+            return acquired;
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
     }
 
     private void TakeOwnership(int count)
