@@ -3,10 +3,14 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using Spindle.Cli.Bench;
 
 namespace Spindle.Benchmarks;
 
-/// <summary>Runs the suites, or every figure of docs/performance.md with its Python peer in the same run.</summary>
+/// <summary>
+/// Runs the BenchmarkDotNet suites, or (<c>--vs-python</c>) the micro-figures of docs/performance.md with their Python
+/// peer in the same run. Whole-program figures (process start, pools, echo servers…) are <c>spindle bench</c>'s.
+/// </summary>
 internal static class Harness
 {
     // Spindle benchmark → (peer script, peer figure, goal as a ratio). Peer figures are rates (per second).
@@ -30,13 +34,14 @@ internal static class Harness
         var serialization = BenchmarkRunner.Run<SerializationBenchmarks>(config);
         var ipc = BenchmarkRunner.Run<IpcBenchmarks>(config);
 
-        var peerDir = PythonPeer.FindPeerDirectory();
-        Dictionary<string, (double Median, string Unit)> python = [];
-        if (peerDir is null) Console.WriteLine("Python peer scripts not found (../shared/peers/python): ratios omitted.");
-        else
-            foreach (var script in RatePairs.Select(p => p.Script).Append("b01_process.py").Distinct())
-                foreach (var (k, v) in PythonPeer.Run(peerDir, script)) python[k] = v;
-        var processRows = ProcessStartHarness.Run(python);
+        Dictionary<string, PeerFigure> python = [];
+        foreach (var script in RatePairs.Select(p => p.Script).Distinct())
+        {
+            if (PythonPeer.FindScript(script) is not { } path)
+                Console.WriteLine($"Python peer {script} not found (../shared/peers/python): its ratios are omitted.");
+            else
+                foreach (var (k, v) in PythonPeer.Run(path, null, line => Console.WriteLine($"  {line}"))) python[k] = v;
+        }
 
         Console.WriteLine();
         Console.WriteLine("| figure | Spindle | Python | ratio | goal |");
@@ -50,8 +55,6 @@ internal static class Harness
         }
         var roundTrip = PerSecond(serialization, nameof(SerializationBenchmarks.ClosureRoundTrip));
         Row("closure with a 1 KiB record, encode+decode (/s)", roundTrip, double.NaN, "—", "≥ 1,000,000/s");
-        foreach (var (figure, spindle, peer, _) in processRows)
-            Row(figure, spindle, peer, $"{spindle / peer:F2}×", "");
         return 0;
     }
 

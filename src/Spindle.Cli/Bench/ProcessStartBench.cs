@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using Spindle.Processes;
+
+namespace Spindle.Cli.Bench;
+
+/// <summary>
+/// Start+join of a no-op process (issue 3): a bare start of this same program (<c>spindle --noop</c>, the floor every
+/// .NET child pays), a cold <see cref="SpindleProcess"/>, a warm one (<see cref="SpindleProcess.WarmSpares"/>), and
+/// Python's spawn and fork from <c>b01_process.py</c>. Milliseconds are too coarse for BenchmarkDotNet's statistics;
+/// medians of 20 are what the peer reports too.
+/// </summary>
+internal static class ProcessStartBench
+{
+    private const int Runs = 20;
+
+    /// <summary>The suite.</summary>
+    public static BenchSuite Suite { get; } = new("processes", "start+join of a no-op process: bare .NET start, cold, warm; Python spawn and fork", Run);
+
+    private static List<BenchRow> Run(BenchContext context)
+    {
+        var bare = Median(BareStart);
+        var cold = Median(SpindleStart);
+        double warm;
+        SpindleProcess.WarmSpares = 1;
+        try
+        {
+            warm = Median(SpindleStart);
+        }
+        finally
+        {
+            SpindleProcess.WarmSpares = 0;
+        }
+        return
+        [
+            new("bare .NET start of this program (`spindle --noop`)", bare, null, "ms", HigherIsBetter: false),
+            new("cold start+join / bare start (Spindle column: the ratio)", cold / bare, null, "×", HigherIsBetter: false, "≤ 1.2×"),
+            new("cold start+join vs Python spawn", cold, context.PythonFigure("b01_process.py", "process.spawn.start_join"), "ms", HigherIsBetter: false),
+            new("warm start+join vs Python fork", warm, context.PythonFigure("b01_process.py", "process.fork.start_join"), "ms", HigherIsBetter: false, "≤ 1.5 ms"),
+        ];
+    }
+
+    private static double Median(Action start)
+    {
+        for (var i = 0; i < 3; i++) start(); // warm-up: page cache, JIT of the parent's side, spares booted
+        var times = new double[Runs];
+        for (var i = 0; i < Runs; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            start();
+            times[i] = clock.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[Runs / 2];
+    }
+
+    private static void BareStart()
+    {
+        var self = Environment.ProcessPath!;
+        var psi = new ProcessStartInfo(self) { UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(ProcessStartBench).Assembly.Location);
+        psi.ArgumentList.Add("--noop");
+        using var p = Process.Start(psi)!;
+        p.WaitForExit();
+    }
+
+    private static void SpindleStart()
+    {
+        using var p = new SpindleProcess(static () => { });
+        p.Start();
+        p.Join();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"no-op child exited with {p.ExitCode}");
+    }
+}
