@@ -28,6 +28,17 @@ public static class ProcessTable
         catch (UnauthorizedAccessException) { return -1; }
     }
 
+    /// <summary>Whether <paramref name="pid"/> is <paramref name="ancestor"/> or one of its descendants (live ones).</summary>
+    public static bool IsDescendantOf(int pid, int ancestor)
+    {
+        for (var hops = 0; pid > 1 && hops < 64; hops++)
+        {
+            if (pid == ancestor) return true;
+            pid = ParentOf(pid);
+        }
+        return false;
+    }
+
     /// <summary>Whether a process with this pid exists (zombies included).</summary>
     public static bool Exists(int pid) => File.Exists($"/proc/{pid}/stat");
 
