@@ -246,6 +246,7 @@ public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Con
     private byte[] ReadMessage(int fd, int? maxLength)
     {
         Span<byte> header = stackalloc byte[8];
+        ReadableWait.SpinUntilReadable(fd);
         if (!ReadExact(fd, header[..4], atMessageStart: true))
             throw new EndOfStreamException("The other end of the connection is closed and every message has been read.");
         long length = BinaryPrimitives.ReadInt32BigEndian(header);

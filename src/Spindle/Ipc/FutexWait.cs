@@ -12,6 +12,12 @@ namespace Spindle.Ipc;
 internal static unsafe class FutexWait
 {
     public const int SliceMilliseconds = 100;
+
+    /// <summary>
+    /// How long a side that streams data (a queue, a pipe) polls for its peer before sleeping: about what a sleep and
+    /// wake-up cost here, so a peer that answers within that time is met without either side sleeping.
+    /// </summary>
+    public static readonly long StreamSpinTicks = System.Diagnostics.Stopwatch.Frequency / 20_000; // 50 µs
     private const int SpinIterations = 200;
 
     /// <summary>Spins until <c>*address != value</c> or the spin budget is spent; true if the word changed.</summary>
@@ -56,12 +62,16 @@ internal static unsafe class FutexWait
     public static ValueTask<T> RunAsync<T>(Func<CancellationToken, T> blocking, int* wakeAddress, CancellationToken cancellationToken)
     {
         nint address = (nint)wakeAddress;
-        return new ValueTask<T>(Task.Factory.StartNew(() =>
+        return RunAsync(blocking, () => WakeAll((int*)address), cancellationToken);
+    }
+
+    /// <summary>As <see cref="RunAsync{T}(Func{CancellationToken, T}, int*, CancellationToken)"/>, for a core that may sleep on several words: cancellation calls <paramref name="wake"/>.</summary>
+    public static ValueTask<T> RunAsync<T>(Func<CancellationToken, T> blocking, Action wake, CancellationToken cancellationToken) =>
+        new(Task.Factory.StartNew(() =>
         {
             using var registration = cancellationToken.CanBeCanceled
-                ? cancellationToken.UnsafeRegister(static a => WakeAll((int*)(nint)a!), address)
+                ? cancellationToken.UnsafeRegister(static w => ((Action)w!)(), wake)
                 : default;
             return blocking(cancellationToken);
         }, CancellationToken.None, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default));
-    }
 }

@@ -20,6 +20,20 @@ internal static class Payloads
     /// <summary>Encodes into the thread's pooled buffer and hands the bytes to <paramref name="emit"/>; nothing is emitted on refusal.</summary>
     public static TResult Encode<TResult>(byte kind, Body body, Func<ReadOnlySpan<byte>, TResult> emit, List<int>? descriptors = null)
     {
+        var writer = EncodeRented(kind, body, descriptors);
+        try
+        {
+            return emit(writer.Written);
+        }
+        finally
+        {
+            writer.Return();
+        }
+    }
+
+    /// <summary>Encodes into the thread's pooled writer and returns it; the caller reads <see cref="Writer.Written"/> and hands it back with <see cref="Writer.Return"/>.</summary>
+    public static Writer EncodeRented(byte kind, Body body, List<int>? descriptors = null)
+    {
         var writer = Writer.Rent();
         try
         {
@@ -36,11 +50,12 @@ internal static class Payloads
                 writer.Descriptors = descriptors;
                 WriteAll(writer, kind, body);
             }
-            return emit(writer.Written);
+            return writer;
         }
-        finally
+        catch
         {
             writer.Return();
+            throw;
         }
     }
 

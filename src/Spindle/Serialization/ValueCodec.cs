@@ -21,27 +21,40 @@ public static class ValueCodec
 
     /// <summary>Encodes <paramref name="value"/> into a new array. Python: <c>pickle.dumps(obj)</c>.</summary>
     /// <exception cref="NotTransferableException">Something in the value cannot cross; the message names its path and type.</exception>
-    public static byte[] Encode<T>(T value) =>
-        Payloads.Encode(PayloadHeader.Value, w => WriteRoot(w, value), Payloads.ToArray);
+    public static byte[] Encode<T>(T value)
+    {
+        using var payload = EncodeRented(value);
+        return Payloads.ToArray(payload.Bytes);
+    }
 
     /// <summary>Encodes <paramref name="value"/> into <paramref name="output"/>; nothing is written if it is refused. Python: <c>pickle.dump(obj, file)</c>.</summary>
     /// <exception cref="NotTransferableException">Something in the value cannot cross; the message names its path and type.</exception>
     public static void Encode<T>(IBufferWriter<byte> output, T value)
     {
         ArgumentNullException.ThrowIfNull(output);
-        Payloads.Encode(PayloadHeader.Value, w => WriteRoot(w, value), bytes =>
-        {
-            bytes.CopyTo(output.GetSpan(bytes.Length));
-            output.Advance(bytes.Length);
-            return 0;
-        });
+        using var payload = EncodeRented(value);
+        output.Write(payload.Bytes);
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="value"/> into this thread's pooled buffer, without copying it out: for writers that copy
+    /// the bytes straight where they go (the process queues' shared rings). Dispose the result before encoding again.
+    /// </summary>
+    /// <exception cref="NotTransferableException">Something in the value cannot cross; the message names its path and type.</exception>
+    internal static RentedPayload EncodeRented<T>(T value)
+    {
+        var writer = Writer.Rent();
+        if (ScalarPayloads.TryWrite(writer, value)) return new RentedPayload(writer);
+        writer.Return();
+        return new RentedPayload(Payloads.EncodeRented(PayloadHeader.Value, w => WriteRoot(w, value)));
     }
 
     /// <summary>Decodes a value of type <typeparamref name="T"/>. Python: <c>pickle.loads(data)</c>.</summary>
     /// <exception cref="SerializationFormatException">The data is malformed, names a type that is not here, or holds something other than a <typeparamref name="T"/>.</exception>
     public static T Decode<T>(ReadOnlySpan<byte> data)
     {
-        var value = Decode(data);
+        if (ScalarPayloads.TryRead(data, out T scalar)) return scalar;
+        var value = DecodeGeneral(data);
         if (value is T typed) return typed;
         if (value is null && default(T) is null) return default!;
         throw new SerializationFormatException(
@@ -51,6 +64,9 @@ public static class ValueCodec
     /// <summary>Decodes a value as whatever type it was encoded as (boxed). Python: <c>pickle.loads(data)</c>.</summary>
     /// <exception cref="SerializationFormatException">The data is malformed or names a type that is not here.</exception>
     public static object? Decode(ReadOnlySpan<byte> data) =>
+        ScalarPayloads.TryRead(data, out object? scalar) ? scalar : DecodeGeneral(data);
+
+    private static object? DecodeGeneral(ReadOnlySpan<byte> data) =>
         Payloads.Decode(data, PayloadHeader.Value, static (ref Reader r) => r.ReadSlot(s_object));
 
     private static void WriteRoot<T>(Writer writer, T value)
@@ -64,4 +80,14 @@ public static class ValueCodec
             throw e.ToPublic("value");
         }
     }
+}
+
+/// <summary>An encoded payload still in the encoding thread's pooled buffer (see <see cref="ValueCodec.EncodeRented{T}"/>).</summary>
+internal readonly struct RentedPayload(Writer writer) : IDisposable
+{
+    /// <summary>The payload's bytes, valid until <see cref="Dispose"/>.</summary>
+    public ReadOnlySpan<byte> Bytes => writer.Written;
+
+    /// <summary>Gives the buffer back to the thread.</summary>
+    public void Dispose() => writer.Return();
 }
