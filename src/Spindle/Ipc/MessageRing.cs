@@ -386,32 +386,38 @@ internal sealed unsafe class MessageRing
     /// Reads the next frame into a buffer from <see cref="FrameBuffers"/> (the caller returns it), waiting
     /// for its start until <paramref name="deadline"/>; false on timeout. Once a frame has begun, the rest is awaited
     /// whatever the deadline (the writer is publishing it), unless the token is cancelled: then the frame is lost.
+    /// With <paramref name="wholeOnly"/>, a frame that has not fully arrived is left alone (false): a probe that must
+    /// not block, such as an async twin's first try.
     /// </summary>
-    public bool TryRead(Deadline deadline, CancellationToken cancellationToken, out byte[] buffer, out int length)
+    public bool TryRead(Deadline deadline, CancellationToken cancellationToken, out byte[] buffer, out int length, bool wholeOnly = false)
     {
         Span<byte> header = stackalloc byte[4];
+        buffer = [];
+        length = 0;
         for (;;)
         {
             long tail = *Tail;
             long orphanEnd = Volatile.Read(ref *ReadEnd);
-            if (orphanEnd > tail) DropUntil(orphanEnd, cancellationToken); // a reader died inside this frame
-            if (!WaitForBytes(4, deadline, cancellationToken))
+            if (orphanEnd > tail)
             {
-                buffer = [];
-                length = 0;
-                return false;
+                if (wholeOnly) return false;
+                DropUntil(orphanEnd, cancellationToken); // a reader died inside this frame
             }
+            if (!WaitForBytes(4, deadline, cancellationToken)) return false;
             tail = *Tail;
             CopyOut(tail, header);
-            length = BinaryPrimitives.ReadInt32LittleEndian(header);
-            if (length < 0 || length > Array.MaxLength)
-                throw new InvalidDataException($"The queue's shared memory holds a malformed frame (length {length}); it was written by something other than Spindle.");
-            long end = tail + 4 + length + 1;
+            int size = BinaryPrimitives.ReadInt32LittleEndian(header);
+            if (size < 0 || size > Array.MaxLength)
+                throw new InvalidDataException($"The queue's shared memory holds a malformed frame (length {size}); it was written by something other than Spindle.");
+            long end = tail + 4 + size + 1;
+            bool whole = _seenHead >= end || (_seenHead = Volatile.Read(ref *Head)) >= end;
+            if (!whole && wholeOnly) return false;
+            length = size;
             buffer = FrameBuffers.Rent(length);
             bool ok;
             try
             {
-                ok = _seenHead >= end || (_seenHead = Volatile.Read(ref *Head)) >= end ? ReadWhole(tail, buffer, length) : ReadStreamed(tail, end, buffer, length, cancellationToken);
+                ok = whole ? ReadWhole(tail, buffer, length) : ReadStreamed(tail, end, buffer, length, cancellationToken);
             }
             catch
             {
@@ -420,6 +426,8 @@ internal sealed unsafe class MessageRing
             }
             if (ok) return true;
             FrameBuffers.Return(buffer);
+            buffer = [];
+            length = 0;
         }
     }
 

@@ -3,28 +3,39 @@ using Spindle.Serialization;
 namespace Spindle.Ipc;
 
 /// <summary>
-/// A barrier for a fixed number of parties in any processes. Python: <c>multiprocessing.Barrier(parties, action=None, timeout=None)</c>,
-/// without <c>action</c> (run the action in the party whose <see cref="Wait(TimeSpan?)"/> returned 0 instead).
+/// A barrier for a fixed number of parties in any processes. Python: <c>multiprocessing.Barrier(parties, action=None, timeout=None)</c>.
 /// </summary>
 /// <remarks>
-/// Layout: a signal word (the futex word, bumped whenever a generation ends or the barrier breaks), the generation,
-/// the arrivals, the broken flag, the parties, the last generation that passed, and a small internal lock guarding
-/// them (a futex mutex; a process killed inside its few instructions leaves it abandoned, which is then taken over
-/// silently since every step leaves the fields consistent). A timeout, <see cref="Abort"/> or <see cref="Reset"/>
-/// breaks the waiting generation: its waiters get <see cref="BrokenBarrierException"/>.
+/// <para>Layout: a signal word (the futex word, bumped whenever a generation ends or the barrier breaks), the
+/// generation, the arrivals, the broken flag, the parties, the last generation that passed, the generation whose
+/// action is running (−1: none) and the process running it, and a small internal lock guarding them (a futex mutex;
+/// a process killed inside its few instructions leaves it abandoned, which is then taken over silently since every
+/// step leaves the fields consistent). A timeout, <see cref="Abort"/> or <see cref="Reset"/> breaks the waiting
+/// generation: its waiters get <see cref="BrokenBarrierException"/>.</para>
+/// <para>The action runs in the process of the last party to arrive, outside the internal lock, before anyone is
+/// released; meanwhile the others wait for it whatever their timeout (as in Python, where it runs under the
+/// barrier's lock), and a party arriving for the next round waits for it too. If the action throws, the barrier
+/// breaks and that party gets the action's exception; if its process dies, the barrier breaks. The action travels to
+/// child processes with the barrier, so it must be transferable (a static method, or a lambda whose captures cross).</para>
 /// </remarks>
 public sealed unsafe class ProcessBarrier : IBarrier, IShareable<ProcessBarrier>, IDisposable
 {
-    private const int Fields = 8;
+    private const int Fields = 12;
 
     private readonly Segment _segment;
     private readonly int* _signal;
+    private readonly Action? _action;
     private readonly TimeSpan? _defaultTimeout;
 
-    /// <summary>Creates a barrier for <paramref name="parties"/> parties. Python: <c>multiprocessing.Barrier(parties, timeout=None)</c>.</summary>
+    /// <summary>
+    /// Creates a barrier for <paramref name="parties"/> parties; <paramref name="action"/>, if given, runs once per
+    /// round in the last party to arrive, before anyone is released. Python: <c>multiprocessing.Barrier(parties, action=None, timeout=None)</c>.
+    /// </summary>
     /// <param name="parties">How many parties must arrive (at least 1).</param>
+    /// <param name="action">Runs once per round; it travels to child processes with the barrier.</param>
     /// <param name="timeout">Default timeout of <see cref="Wait(TimeSpan?)"/>.</param>
-    public ProcessBarrier(int parties, TimeSpan? timeout = null)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="parties"/> is less than 1, or the timeout is negative.</exception>
+    public ProcessBarrier(int parties, Action? action = null, TimeSpan? timeout = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parties, 1);
         Deadline.Validate(timeout);
@@ -32,13 +43,16 @@ public sealed unsafe class ProcessBarrier : IBarrier, IShareable<ProcessBarrier>
         _signal = _segment.Int(0);
         *PartiesField = parties;
         *PassedGen = -1;
+        *Tripping = -1;
+        _action = action;
         _defaultTimeout = timeout;
     }
 
-    private ProcessBarrier(Segment segment, TimeSpan? timeout)
+    private ProcessBarrier(Segment segment, Action? action, TimeSpan? timeout)
     {
         _segment = segment;
         _signal = segment.Int(0);
+        _action = action;
         _defaultTimeout = timeout;
     }
 
@@ -54,6 +68,12 @@ public sealed unsafe class ProcessBarrier : IBarrier, IShareable<ProcessBarrier>
 
     private int* PassedGen => _signal + 5;
 
+    private int* Tripping => _signal + 6;
+
+    private int* RunnerPid => _signal + 7;
+
+    private long* RunnerStamp => (long*)(_signal + 8);
+
     private int* Guard => _signal + Fields;
 
     /// <summary>How many parties must arrive. Python: <c>parties</c>.</summary>
@@ -67,7 +87,8 @@ public sealed unsafe class ProcessBarrier : IBarrier, IShareable<ProcessBarrier>
 
     /// <summary>Waits for all parties. Python: <c>wait(timeout=None)</c> (null uses the barrier's default timeout).</summary>
     /// <returns>The arrival index, 0 … Parties−1, different for each party.</returns>
-    /// <exception cref="BrokenBarrierException">The barrier is or became broken (timeout, abort or reset).</exception>
+    /// <exception cref="BrokenBarrierException">The barrier is or became broken (timeout, abort, reset, or a failing action in another party).</exception>
+    /// <remarks>The last party to arrive runs the action; if it throws, the barrier breaks and that party gets the action's exception.</remarks>
     public int Wait(TimeSpan? timeout = null) => Wait(Deadline.Start(timeout ?? _defaultTimeout), CancellationToken.None);
 
     /// <summary>Awaitable twin of <see cref="Wait(TimeSpan?)"/>; a cancelled wait breaks the barrier, as a timeout does.</summary>
@@ -93,6 +114,7 @@ public sealed unsafe class ProcessBarrier : IBarrier, IShareable<ProcessBarrier>
         *Gen += 1; // the waiting generation ends without passing: its waiters see a broken barrier
         *Count = 0;
         *Broken = 0;
+        *Tripping = -1; // an action running now finds its round reset
         Bump();
         Unlock();
     }
@@ -103,27 +125,40 @@ public sealed unsafe class ProcessBarrier : IBarrier, IShareable<ProcessBarrier>
     /// <summary>Python's repr, e.g. <c>&lt;ProcessBarrier(waiters=1/3)&gt;</c>.</summary>
     public override string ToString() => IsBroken ? "<ProcessBarrier(broken)>" : $"<ProcessBarrier(waiters={Waiting}/{Parties})>";
 
-    /// <summary>Describes the barrier for a child process (by reference).</summary>
+    /// <summary>Describes the barrier for a child process: the shared state by reference, the action by value.</summary>
+    /// <exception cref="NotTransferableException">The action cannot be sent to another process.</exception>
     public ShareableHandle Export()
     {
-        Span<byte> extra = stackalloc byte[8];
+        var action = _action is null ? [] : ValueCodec.Encode(_action);
+        var extra = new byte[8 + action.Length];
         BitConverter.TryWriteBytes(extra, _defaultTimeout?.Ticks ?? -1);
+        action.CopyTo(extra, 8);
         return _segment.ToHandle(extra);
     }
 
-    /// <summary>Rebuilds the barrier in the receiving process.</summary>
+    /// <summary>Rebuilds the barrier (and its action) in the receiving process.</summary>
     public static ProcessBarrier Import(ShareableHandle handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
         var state = handle.State.Span;
         long ticks = BitConverter.ToInt64(state[Segment.ExportSize..]);
-        return new ProcessBarrier(Segment.Import(state), ticks < 0 ? null : TimeSpan.FromTicks(ticks));
+        var action = state[(Segment.ExportSize + 8)..];
+        return new ProcessBarrier(Segment.Import(state), action.IsEmpty ? null : ValueCodec.Decode<Action>(action), ticks < 0 ? null : TimeSpan.FromTicks(ticks));
     }
 
     private int Wait(Deadline deadline, CancellationToken cancellationToken)
     {
         int* signal = Signal;
         Lock();
+        while (*Tripping >= 0)
+        {
+            // The last round's action is running: a party of the next round waits for it (Python drains first).
+            int before = Volatile.Read(ref *signal);
+            Unlock();
+            FutexWait.Sleep(signal, before, Deadline.Infinite, cancellationToken, out bool stalled);
+            Lock();
+            if (stalled) BreakIfRunnerDied();
+        }
         if (*Broken != 0)
         {
             Unlock();
@@ -133,12 +168,17 @@ public sealed unsafe class ProcessBarrier : IBarrier, IShareable<ProcessBarrier>
         int index = (*Count)++;
         if (*Count == *PartiesField)
         {
-            *Count = 0;
-            *PassedGen = gen;
-            *Gen = gen + 1;
-            Bump();
+            if (_action is null)
+            {
+                Pass(gen);
+                Unlock();
+                return index;
+            }
+            *Tripping = gen;
+            *RunnerPid = OwnerLiveness.Pid;
+            *RunnerStamp = OwnerLiveness.Stamp;
             Unlock();
-            return index;
+            return RunAction(gen, index);
         }
         int seen = Volatile.Read(ref *signal);
         Unlock();
@@ -148,14 +188,22 @@ public sealed unsafe class ProcessBarrier : IBarrier, IShareable<ProcessBarrier>
             {
                 if (Volatile.Read(ref *Gen) != gen) return Outcome(gen, index);
                 if (Volatile.Read(ref *Broken) != 0) throw new BrokenBarrierException();
-                if (!FutexWait.Sleep(signal, seen, deadline, cancellationToken, out _))
+                if (!FutexWait.Sleep(signal, seen, deadline, cancellationToken, out bool stalled))
                 {
                     Lock();
                     bool passed = *Gen != gen;
-                    if (!passed) Break();
+                    bool acting = *Tripping == gen;
+                    if (!passed && !acting) Break();
                     Unlock();
                     if (passed) return Outcome(gen, index);
-                    throw new BrokenBarrierException("The barrier broke: a party's wait timed out.");
+                    if (!acting) throw new BrokenBarrierException("The barrier broke: a party's wait timed out.");
+                    deadline = Deadline.Infinite; // the round is complete: its action decides, as in Python
+                }
+                else if (stalled && Volatile.Read(ref *Tripping) == gen)
+                {
+                    Lock();
+                    BreakIfRunnerDied();
+                    Unlock();
                 }
                 seen = Volatile.Read(ref *signal);
             }
@@ -163,7 +211,7 @@ public sealed unsafe class ProcessBarrier : IBarrier, IShareable<ProcessBarrier>
         catch (OperationCanceledException)
         {
             Lock();
-            if (*Gen == gen) Break();
+            if (*Gen == gen && *Tripping != gen) Break();
             Unlock();
             throw;
         }
@@ -171,6 +219,49 @@ public sealed unsafe class ProcessBarrier : IBarrier, IShareable<ProcessBarrier>
         {
             GC.KeepAlive(this);
         }
+    }
+
+    /// <summary>Runs the action of the round that just filled, then passes it (or breaks the barrier if the action threw).</summary>
+    private int RunAction(int gen, int index)
+    {
+        try
+        {
+            _action!();
+        }
+        catch
+        {
+            Lock();
+            if (*Tripping == gen)
+            {
+                *Tripping = -1;
+                Break();
+            }
+            Unlock();
+            throw;
+        }
+        Lock();
+        bool intact = *Tripping == gen && *Broken == 0;
+        if (*Tripping == gen) *Tripping = -1;
+        if (intact) Pass(gen);
+        else Bump();
+        Unlock();
+        return intact ? index : throw new BrokenBarrierException("The barrier was aborted or reset while its action ran.");
+    }
+
+    /// <summary>Called under the guard after a quiet slice: if the process running the action died, break the barrier.</summary>
+    private void BreakIfRunnerDied()
+    {
+        if (*Tripping < 0 || !OwnerLiveness.IsDead(*RunnerPid, *RunnerStamp)) return;
+        *Tripping = -1;
+        Break();
+    }
+
+    private void Pass(int gen)
+    {
+        *Count = 0;
+        *PassedGen = gen;
+        *Gen = gen + 1;
+        Bump();
     }
 
     private int Outcome(int gen, int index) =>

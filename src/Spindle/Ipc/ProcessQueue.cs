@@ -187,7 +187,7 @@ public class ProcessQueue<T> : IQueue<T>, IShareable<ProcessQueue<T>>, IDisposab
     {
         var deadline = Deadline.Start(timeout);
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<T>(cancellationToken);
-        if (TryGetCore(Deadline.Start(TimeSpan.Zero), out var item)) return new ValueTask<T>(item);
+        if (TryGetCore(Deadline.Start(TimeSpan.Zero), out var item, wholeOnly: true)) return new ValueTask<T>(item);
         if (timeout == TimeSpan.Zero) return ValueTask.FromException<T>(new QueueEmptyException());
         return End.RunAsync(ct => Receive(deadline, ct, out var got) ? got : throw new QueueEmptyException(), cancellationToken);
     }
@@ -280,12 +280,12 @@ public class ProcessQueue<T> : IQueue<T>, IShareable<ProcessQueue<T>>, IDisposab
         Feeder.Send(bytes);
     }
 
-    private bool TryGetCore(Deadline deadline, out T item)
+    private bool TryGetCore(Deadline deadline, out T item, bool wholeOnly = false)
     {
         try
         {
             using var lease = End.Use();
-            return Receive(deadline, End.Closing, out item);
+            return Receive(deadline, End.Closing, out item, wholeOnly);
         }
         catch (OperationCanceledException) when (End.IsClosed)
         {
@@ -293,9 +293,9 @@ public class ProcessQueue<T> : IQueue<T>, IShareable<ProcessQueue<T>>, IDisposab
         }
     }
 
-    private bool Receive(Deadline deadline, CancellationToken cancellationToken, out T item)
+    private bool Receive(Deadline deadline, CancellationToken cancellationToken, out T item, bool wholeOnly = false)
     {
-        if (!End.Receive(deadline, cancellationToken, out var buffer, out var length))
+        if (!End.Receive(deadline, cancellationToken, out var buffer, out var length, wholeOnly))
         {
             item = default!;
             return false;

@@ -113,7 +113,7 @@ public sealed class ProcessSimpleQueue<T> : IShareable<ProcessSimpleQueue<T>>, I
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<T>(cancellationToken);
         using (var lease = _end.Use())
         {
-            if (_end.Receive(Deadline.Start(TimeSpan.Zero), CancellationToken.None, out var buffer, out var length))
+            if (_end.Receive(Deadline.Start(TimeSpan.Zero), CancellationToken.None, out var buffer, out var length, wholeOnly: true))
                 return new ValueTask<T>(QueueEnd.Decode<T>(buffer, length));
         }
         return _end.RunAsync(ct =>

@@ -78,8 +78,12 @@ internal sealed class QueueEnd : IDisposable
         return MessageRing.Open(Segment.Import(handle.State.Span), kind, typeName);
     }
 
-    /// <summary>Takes the next item's bytes, waiting until <paramref name="deadline"/>; false on timeout. The caller holds a lease.</summary>
-    public bool Receive(Deadline deadline, CancellationToken cancellationToken, out byte[] buffer, out int length)
+    /// <summary>
+    /// Takes the next item's bytes, waiting until <paramref name="deadline"/>; false on timeout. With
+    /// <paramref name="wholeOnly"/>, only an item that has fully arrived is taken (see <see cref="MessageRing.TryRead"/>).
+    /// The caller holds a lease.
+    /// </summary>
+    public bool Receive(Deadline deadline, CancellationToken cancellationToken, out byte[] buffer, out int length, bool wholeOnly = false)
     {
         var ring = Ring;
         buffer = [];
@@ -88,7 +92,7 @@ internal sealed class QueueEnd : IDisposable
         bool got;
         try
         {
-            got = ring.TryRead(deadline, cancellationToken, out buffer, out length);
+            got = ring.TryRead(deadline, cancellationToken, out buffer, out length, wholeOnly);
         }
         finally
         {
