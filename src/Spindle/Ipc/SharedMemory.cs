@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Spindle.Serialization;
@@ -15,16 +14,14 @@ namespace Spindle.Ipc;
 /// <para>Python's lifetime rules: <see cref="Close"/> (and <see cref="Dispose"/>) unmap this process's view only;
 /// the block lives until some process calls <see cref="Unlink"/>, and the creator is expected to.</para>
 /// <para>Leaks: the creating process remembers the blocks it created and has not unlinked, and unlinks them when it
-/// exits normally (<see cref="AppDomain.ProcessExit"/>) — what Python's resource tracker does at shutdown. A creator
-/// killed by SIGKILL cannot, and its blocks stay in /dev/shm (Python's tracker survives that; ours does not exist).
-/// Locks, values and arrays never use /dev/shm, so they cannot leak at all; prefer them when a name is not needed.</para>
+/// exits normally — what Python's resource tracker does at shutdown. A creator killed by SIGKILL cannot: for that, a
+/// small tracker process started with the first block outlives it and removes them once it is gone (see
+/// <see cref="SharedMemoryTracker"/>). Locks, values and arrays never use /dev/shm, so they cannot leak at all;
+/// prefer them when a name is not needed.</para>
 /// <para>Generated names start with <c>spindle-</c>.</para>
 /// </remarks>
 public sealed unsafe class SharedMemory : IShareable<SharedMemory>, IDisposable
 {
-    private static readonly ConcurrentDictionary<string, byte> s_created = new(StringComparer.Ordinal);
-    private static int s_exitHook;
-
     private readonly Segment _segment;
     private readonly Manager _manager;
 
@@ -54,7 +51,7 @@ public sealed unsafe class SharedMemory : IShareable<SharedMemory>, IDisposable
         Name = actual;
         Size = (int)_segment.Length;
         _manager = new Manager(this);
-        if (create) Remember(actual);
+        if (create) SharedMemoryTracker.Register(actual);
     }
 
     /// <summary>The block's name, without a leading slash. Python: <c>name</c>.</summary>
@@ -80,9 +77,9 @@ public sealed unsafe class SharedMemory : IShareable<SharedMemory>, IDisposable
     /// <exception cref="FileNotFoundException">Already unlinked (Python: <c>FileNotFoundError</c>).</exception>
     public void Unlink()
     {
-        s_created.TryRemove(Name, out _);
-        if (Native.Libc.Unlink("/dev/shm/" + Name) != 0)
-            throw new FileNotFoundException($"No such file or directory: shared memory '{Name}' is already unlinked.", "/dev/shm/" + Name);
+        bool gone = Native.Libc.Unlink("/dev/shm/" + Name) != 0;
+        SharedMemoryTracker.Unregister(Name); // either way the name is no longer this process's to clean up
+        if (gone) throw new FileNotFoundException($"No such file or directory: shared memory '{Name}' is already unlinked.", "/dev/shm/" + Name);
     }
 
     /// <summary>Python's repr: <c>SharedMemory('name', size=N)</c>.</summary>
@@ -107,16 +104,6 @@ public sealed unsafe class SharedMemory : IShareable<SharedMemory>, IDisposable
             name = $"spindle-{Environment.ProcessId}-{Convert.ToHexStringLower(random)}";
             if (Segment.OpenNamed(name, create: true, size, nullIfExists: true) is { } created) return created;
         }
-    }
-
-    private static void Remember(string name)
-    {
-        s_created[name] = 0;
-        if (Interlocked.Exchange(ref s_exitHook, 1) == 0)
-            AppDomain.CurrentDomain.ProcessExit += static (_, _) =>
-            {
-                foreach (var leaked in s_created.Keys) _ = Native.Libc.Unlink("/dev/shm/" + leaked);
-            };
     }
 
     private sealed class Manager(SharedMemory owner) : MemoryManager<byte>

@@ -111,6 +111,37 @@ public sealed class SharedMemoryTests : LeakCheckedTest
         Assert.False(InDevShm(name));
     }
 
+    internal static void CreateThenWait(SharedArray<char> nameOut, ProcessEvent ready, ProcessEvent never)
+    {
+        var shm = new SharedMemory(16);
+        shm.Name.AsSpan().CopyTo(nameOut.AsSpan());
+        ready.Set();
+        never.Wait();
+    }
+
+    [Fact]
+    public void A_block_whose_creator_was_killed_is_removed_by_the_tracker_it_left_behind()
+    {
+        using var nameOut = new SharedArray<char>(64);
+        using var ready = new ProcessEvent();
+        using var never = new ProcessEvent();
+        using var creator = SpindleProcess.Create(CreateThenWait, nameOut, ready, never);
+        creator.Start();
+        string name;
+        try
+        {
+            Assert.True(ready.Wait(Children.Patience));
+            name = new string(nameOut.ToArray()).TrimEnd('\0');
+            Assert.True(InDevShm(name));
+        }
+        finally
+        {
+            creator.Kill(); // SIGKILL: no exit hook runs in the creator
+            Assert.True(creator.Join(Children.Patience));
+        }
+        Assert.True(SpinWait.SpinUntil(() => !InDevShm(name), Children.Patience), $"{name} is still in /dev/shm");
+    }
+
     internal static void UseEverythingThenWait(ProcessLock l, SharedValue<int> v, ProcessEvent ready, ProcessEvent never)
     {
         using var own = new ProcessSemaphore(3); // created in the child: anonymous, never in /dev/shm
@@ -163,9 +194,12 @@ public sealed class SharedMemoryTests : LeakCheckedTest
             new SharedArray<int>(10).Dispose();
             new ProcessCondition().Dispose();
             new ProcessBarrier(2).Dispose();
+            new ProcessQueue<int>().Dispose();
+            new ProcessJoinableQueue<int>().Dispose();
+            new ProcessSimpleQueue<int>().Dispose();
             using var shm = new SharedMemory(8);
             shm.Unlink();
         }
-        Assert.InRange(OpenFds(), 0, before + 10); // 1,800 objects made: any per-object leak shows
+        Assert.InRange(OpenFds(), 0, before + 10); // 2,400 objects made: any per-object leak shows
     }
 }
