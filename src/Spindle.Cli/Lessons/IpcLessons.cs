@@ -4,7 +4,8 @@ using Spindle.Processes;
 namespace Spindle.Cli.Lessons;
 
 /// <summary>
-/// Shared state and locks between processes: seed 000 §7.2.5 (ticket buying), seed 002 (Value/Array, Semaphore, Event).
+/// Shared state, queues and locks between processes: seed 000 §7.2.5 (ticket buying) and §7.2.7 (producer/consumer),
+/// seed 002 (Queue, JoinableQueue, Pipe, Value/Array, Semaphore, Event, Condition), seed 003 (the IPC list).
 /// Targets run in child processes and write with <see cref="Console"/>; the shared objects travel to them by reference.
 /// </summary>
 internal static class IpcLessons
@@ -14,6 +15,12 @@ internal static class IpcLessons
     [
         Lesson.Create("process-tickets", "seed 000 §7.2.5",
             "buying the last ticket from five processes: without a ProcessLock several buy it, with one exactly one does", Tickets),
+        Lesson.Create("process-queue", "seed 000 §7.2.7, seed 002 (Queue)",
+            "producer and consumer processes over a ProcessQueue: the writer puts A, B, C; the reader gets forever until terminated", ProducerConsumer),
+        Lesson.Create("process-queue-methods", "seed 003 (message queue)",
+            "ProcessQueue(3): put, full, qsize, get, empty, put_nowait on a full queue, close", QueueMethods),
+        Lesson.Create("process-joinable-queue", "seed 002 (JoinableQueue)",
+            "a daemon consumer process calls task_done for each product; the producer's join returns once all are eaten", JoinableQueue),
         Lesson.Create("process-pipe", "seed 002 (Pipe)",
             "Pipe greetings: the child sends first, the parent answers through the other end", PipeGreetings),
         Lesson.Create("process-value-array", "seed 002 (Value, Array)",
@@ -22,6 +29,8 @@ internal static class IpcLessons
             "ProcessSemaphore(2): five user processes, at most two places taken at once", Semaphore),
         Lesson.Create("process-event", "seed 002 (Event)",
             "ProcessEvent: a child waiting with a timeout gives up; one waiting without a timeout runs once main sets it", Event),
+        Lesson.Create("process-condition", "seed 002 (Condition)",
+            "ProcessCondition: two stage-2 processes wait until the stage-1 process notifies them all", Condition),
     ];
 
     private static void Buy(SharedValue<int> tickets, ProcessLock? mutex, int buyer)
@@ -57,6 +66,89 @@ internal static class IpcLessons
             say.Line($"{(withLock ? "with" : "without")} the lock: one ticket was for sale, tickets left = {tickets.Value}");
         }
         say.Note("Without the lock every buyer reads 1 before anyone writes 0; the lock makes read-and-buy one step.");
+    }
+
+    private static void Write(ProcessQueue<string> q)
+    {
+        Console.WriteLine($"  Process to write: {Environment.ProcessId}");
+        foreach (var value in new[] { "A", "B", "C" })
+        {
+            Console.WriteLine($"  Put {value} to queue...");
+            q.Put(value);
+            LessonContext.SleepSeed(Random.Shared.NextDouble()); // the seed's time.sleep(random.random())
+        }
+    }
+
+    private static void Read(ProcessQueue<string> q, SharedValue<int> got)
+    {
+        Console.WriteLine($"  Process to read: {Environment.ProcessId}");
+        while (true)
+        {
+            var value = q.Get();
+            Console.WriteLine($"  Get {value} from queue.");
+            got.Increment();
+        }
+    }
+
+    private static void ProducerConsumer(LessonContext say)
+    {
+        say.NoteShortened();
+        using var q = new ProcessQueue<string>();                    // Python: q = Queue()
+        using var got = new SharedValue<int>(0, lockEnabled: false);
+        using var pw = SpindleProcess.Create(Write, q);
+        using var pr = SpindleProcess.Create(Read, q, got);
+        pw.Start();
+        pr.Start();
+        pw.Join();                                                    // wait for the writer
+        // The seed terminates the reader right away and may cut off its last line; here it first sees all three.
+        SpinWait.SpinUntil(() => got.Value == 3, TimeSpan.FromSeconds(10));
+        pr.Terminate();                                               // the reader loops forever: end it by force
+        pr.Join();
+        say.Line($"writer exit code {pw.ExitCode}; reader terminated, exit code {pr.ExitCode}");
+        say.Note("The queue balances the two: the writer never waits for the reader, the reader sleeps until an item comes.");
+    }
+
+    private static void QueueMethods(LessonContext say)
+    {
+        var q = new ProcessQueue<int>(maxSize: 3);
+        for (var i = 1; i <= 3; i++) q.Put(i);
+        say.Line($"after three puts: q.full() -> {q.IsFull}, q.qsize() -> {q.Count}, q.empty() -> {q.IsEmpty}");
+        try { q.PutNoWait(4); }
+        catch (QueueFullException) { say.Line("q.put_nowait(4) -> queue.Full"); }
+        say.Line($"q.get() -> {q.Get()}, then q.qsize() -> {q.Count}");
+        while (q.TryGet(out var rest)) say.Line($"q.get() -> {rest}");
+        say.Line($"q.empty() -> {q.IsEmpty}");
+        q.Close();
+        try { q.Put(5); }
+        catch (QueueShutDownException) { say.Line("after q.close(), q.put(5) -> error: the queue is closed in this process"); }
+    }
+
+    private static void Consume(ProcessJoinableQueue<string> q)
+    {
+        while (true)
+        {
+            var res = q.Get();
+            Console.WriteLine($"  consumer got {res}");
+            q.TaskDone();
+        }
+    }
+
+    private static void JoinableQueue(LessonContext say)
+    {
+        say.NoteShortened();
+        using var q = new ProcessJoinableQueue<string>();             // Python: q = JoinableQueue()
+        using var p = SpindleProcess.Create(Consume, q, daemon: true); // p.daemon = True
+        p.Start();
+        for (var i = 0; i < 5; i++)
+        {
+            LessonContext.SleepSeed(1);                               // time.sleep(random.randrange(1, 2))
+            q.Put($"product {i}");
+            say.Line($"  producer made product {i}");
+        }
+        q.Join();                                                     // every product has been marked done
+        say.Line("main: q.join() returned: the consumer ate everything");
+        p.Terminate(); // at the seed's exit the daemon dies with main; the tour goes on, so end it here
+        p.Join();
     }
 
     private static void Greet(Connection subconn)
@@ -145,5 +237,41 @@ internal static class IpcLessons
         say.Line("main: setting the event");
         e.Set();
         block.Join();
+    }
+
+    private static void Stage1(ProcessCondition cond)
+    {
+        Console.WriteLine("  Starting s1");
+        using (cond.EnterScope())
+        {
+            Console.WriteLine("  s1 done and ready for stage 2");
+            cond.NotifyAll();
+        }
+    }
+
+    private static void Stage2(ProcessCondition cond, ProcessSemaphore waiting, string name)
+    {
+        Console.WriteLine($"  Starting {name}");
+        using (cond.EnterScope())
+        {
+            waiting.Release(); // says "about to wait" while holding the lock, so stage 1 cannot notify before the wait
+            cond.Wait();
+            Console.WriteLine($"  {name} running");
+        }
+    }
+
+    private static void Condition(LessonContext say)
+    {
+        using var condition = new ProcessCondition();                // Python: multiprocessing.Condition()
+        using var waiting = new ProcessSemaphore(0);
+        var stage2 = Enumerable.Range(1, 2).Select(i => SpindleProcess.Create(Stage2, condition, waiting, $"stage_2[{i}]", name: $"stage_2[{i}]")).ToList();
+        stage2.ForEach(p => p.Start());
+        // The seed sleeps a second between starts and hopes both are waiting; here each says so through the semaphore.
+        for (var i = 0; i < stage2.Count; i++) waiting.Acquire(TimeSpan.FromSeconds(20));
+        using var s1 = SpindleProcess.Create(Stage1, condition, name: "s1");
+        s1.Start();
+        s1.Join();
+        stage2.ForEach(p => { p.Join(); p.Dispose(); });
+        say.Line("all stages done");
     }
 }
