@@ -125,10 +125,17 @@ public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Con
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, buffer.Length);
-        var message = RecvBytes();
-        if (message.Length > buffer.Length - offset) throw new BufferTooShortException(message, buffer.Length - offset);
-        message.CopyTo(buffer, offset);
-        return message.Length;
+        CheckReadable();
+        using var lease = new SafeFdLease(_handle, nameof(Connection));
+        lock (_receiveLock)
+        {
+            // Read straight into the caller's buffer: no message-sized allocation when it fits.
+            var length = ReadLength(lease.Fd, null);
+            var room = buffer.Length - offset;
+            if (length > room) throw new BufferTooShortException(ReadBody(lease.Fd, length), room);
+            ReadFully(lease.Fd, buffer.AsSpan(offset, length));
+            return length;
+        }
     }
 
     /// <summary>Whether a message (or the end of the stream) is waiting, without waiting. Python: <c>Connection.poll()</c>.</summary>
@@ -243,7 +250,10 @@ public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Con
         }
     }
 
-    private byte[] ReadMessage(int fd, int? maxLength)
+    private byte[] ReadMessage(int fd, int? maxLength) => ReadBody(fd, ReadLength(fd, maxLength));
+
+    /// <summary>Reads a frame's header: the length of the message that follows.</summary>
+    private int ReadLength(int fd, int? maxLength)
     {
         Span<byte> header = stackalloc byte[8];
         ReadableWait.SpinUntilReadable(fd);
@@ -267,7 +277,17 @@ public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Con
             _unreadable = $"a {length}-byte message exceeded the maximum length {maxLength} and was left unread";
             throw new MessageLengthException($"bad message length: the message has {length} bytes, more than the maximum {maxLength}; the connection cannot be read from any more.");
         }
-        return ReadBody(fd, (int)length);
+        return (int)length;
+    }
+
+    private void ReadFully(int fd, Span<byte> target)
+    {
+        for (var filled = 0; filled < target.Length; )
+        {
+            var n = ReadSome(fd, target[filled..]);
+            if (n == 0) throw Truncated(target.Length);
+            filled += n;
+        }
     }
 
     /// <summary>Reads in chunks into a buffer that grows as bytes arrive, so a bogus length costs no huge allocation.</summary>
