@@ -12,8 +12,9 @@ namespace Spindle.Ipc;
 /// </summary>
 /// <remarks>
 /// <para>Positions (head, tail) are absolute byte counts that only grow; the ring's capacity is a power of two.
-/// Each side's fields share one cache line, and a field one side writes rarely (its "I sleep" counter) sits on the
-/// line of the side that reads it on every operation.</para>
+/// Each side's fields share one cache line, and a field one side writes rarely (its "I sleep" flag) sits on the
+/// line of the side that reads it on every operation. Settings fixed at creation (kind, capacity, bound) are copied
+/// out once.</para>
 /// <para>Repairs after a death: a reader that dies inside a streamed frame leaves <c>readEnd &gt; tail</c>, and the next
 /// reader discards the rest of that frame. A writer that dies inside a streamed frame leaves <c>writeEnd &gt; head</c>:
 /// the next writer completes the frame with filler and an "aborted" trailer, which readers drop; a reader left
@@ -68,18 +69,20 @@ internal sealed unsafe class MessageRing
         _segment = segment;
         _base = segment.Base + Segment.HeaderSize;
         _data = _base + DataOffset;
+        Kind = *(int*)(_base + KindOffset);
         Capacity = *(int*)(_base + CapacityOffset);
+        MaxSize = *(int*)(_base + MaxSizeOffset);
         _mask = Capacity - 1;
     }
 
     /// <summary>What the ring serves, stored in it so that an import of the wrong type is refused.</summary>
-    public int Kind => *(int*)(_base + KindOffset);
+    public int Kind { get; }
 
     /// <summary>Bytes of the ring.</summary>
     public int Capacity { get; }
 
     /// <summary>The queue's bound in items; <see cref="int.MaxValue"/> when unbounded.</summary>
-    public int MaxSize => *(int*)(_base + MaxSizeOffset);
+    public int MaxSize { get; }
 
     public Segment Segment => _segment;
 

@@ -34,6 +34,16 @@ internal sealed class QueueEnd : IDisposable
     /// <exception cref="QueueShutDownException">This process closed its end.</exception>
     public Lease Use()
     {
+        var lease = Retain();
+        if (!IsClosed) return lease;
+        lease.Dispose();
+        throw Closed();
+    }
+
+    /// <summary>Keeps the ring mapped, closed or not: for work that must finish after a close (the feeder's flush).</summary>
+    /// <exception cref="QueueShutDownException">The mapping is gone: closed, and no call uses it any more.</exception>
+    public Lease Retain()
+    {
         var added = false;
         try
         {
@@ -43,9 +53,7 @@ internal sealed class QueueEnd : IDisposable
         {
             throw Closed();
         }
-        if (!IsClosed) return new Lease(_mapping);
-        _mapping.DangerousRelease();
-        throw Closed();
+        return new Lease(_mapping);
     }
 
     /// <summary>Closes this process's end: blocked calls wake with <see cref="QueueShutDownException"/>; the mapping goes with the last user.</summary>

@@ -41,8 +41,12 @@ internal sealed class QueueFeeder
                 return;
             }
             _running = true;
+            Live(true);
+            // The thread keeps the ring mapped while it runs, even if the queue is closed (or collected) meanwhile;
+            // the caller's lease guarantees the mapping is there to retain.
+            var lease = _end.Retain();
+            new Thread(() => Run(lease)) { IsBackground = true, Name = "Spindle queue feeder" }.Start();
         }
-        Start();
     }
 
     /// <summary>No more items will come from this process: the thread ends once the backlog is in the ring. Python: <c>Queue.close()</c>.</summary>
@@ -85,36 +89,32 @@ internal sealed class QueueFeeder
         }
     }
 
-    private void Start()
+    /// <summary>Enters or leaves the set of feeders that exit waits for; called under <c>_gate</c> with <c>_running</c>.</summary>
+    private void Live(bool running)
     {
         lock (s_liveGate)
         {
-            s_live.Add(this);
-            if (!s_exitHooked)
+            if (!running)
             {
-                s_exitHooked = true;
-                AppDomain.CurrentDomain.ProcessExit += static (_, _) => FlushAllAtExit();
+                s_live.Remove(this);
+                return;
             }
+            s_live.Add(this);
+            if (s_exitHooked) return;
+            s_exitHooked = true;
+            AppDomain.CurrentDomain.ProcessExit += static (_, _) => FlushAllAtExit();
         }
-        // The thread keeps the ring mapped while it runs, even if the queue is closed (or collected) meanwhile.
-        var lease = _end.Use();
-        new Thread(() => Run(lease)) { IsBackground = true, Name = "Spindle queue feeder" }.Start();
     }
 
     private void Run(QueueEnd.Lease lease)
     {
-        try
+        using (lease)
         {
             while (NextChunk() is { } chunk)
             {
                 Feed(chunk);
                 chunk.Release();
             }
-        }
-        finally
-        {
-            lease.Dispose();
-            lock (s_liveGate) s_live.Remove(this);
         }
     }
 
@@ -129,6 +129,7 @@ internal sealed class QueueFeeder
                 if (_closed || !Monitor.Wait(_gate, Linger) && _pending.IsEmpty)
                 {
                     _running = false;
+                    Live(false);
                     Monitor.PulseAll(_gate);
                     return null;
                 }
