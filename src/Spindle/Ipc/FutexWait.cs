@@ -13,11 +13,6 @@ internal static unsafe class FutexWait
 {
     public const int SliceMilliseconds = 100;
 
-    /// <summary>
-    /// How long a side that streams data (a queue, a pipe) polls for its peer before sleeping: about what a sleep and
-    /// wake-up cost here, so a peer that answers within that time is met without either side sleeping.
-    /// </summary>
-    public static readonly long StreamSpinTicks = System.Diagnostics.Stopwatch.Frequency / 20_000; // 50 µs
     private const int SpinIterations = 200;
 
     /// <summary>Spins until <c>*address != value</c> or the spin budget is spent; true if the word changed.</summary>

@@ -7,18 +7,23 @@ namespace Spindle.Ipc;
 internal static unsafe class ReadableWait
 {
     /// <summary>
-    /// Polls without blocking for up to <see cref="FutexWait.StreamSpinTicks"/>: a peer that answers within microseconds
-    /// is then read without a sleep and a wake-up (≈ 35–45 µs here), which is what bounds a blocking ping-pong.
+    /// Waits for input like <see cref="Wait"/> with no deadline, but first polls without blocking for as long as
+    /// <paramref name="spin"/> says: a peer that answers within microseconds is then met without a sleep and a
+    /// wake-up (≈ 35–45 µs here), which is what bounds a blocking ping-pong.
     /// </summary>
-    internal static void SpinUntilReadable(int fd)
+    internal static void SpinThenWait(int fd, AdaptiveSpin spin)
     {
         var poll = new PollFd { Fd = fd, Events = Libc.POLLIN };
-        long stop = Stopwatch.GetTimestamp() + FutexWait.StreamSpinTicks;
+        long stop = Stopwatch.GetTimestamp() + spin.Budget;
         do
         {
             if (Libc.Poll(&poll, 1, 0) != 0) return;
+            Thread.Yield(); // on a busy machine the peer may be waiting for this very CPU
         }
         while (Stopwatch.GetTimestamp() < stop);
+        long asleep = Stopwatch.GetTimestamp();
+        Wait(fd, Deadline.Infinite);
+        spin.AfterSleep(Stopwatch.GetTimestamp() - asleep);
     }
 
     /// <summary>poll(2) for input (or hang-up) until <paramref name="deadline"/>; EINTR resumes with the time left.</summary>
