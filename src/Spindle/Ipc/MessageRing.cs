@@ -22,8 +22,12 @@ namespace Spindle.Ipc;
 /// </remarks>
 internal sealed unsafe class MessageRing
 {
-    /// <summary>The default capacity: large enough that a busy producer rarely waits, small enough to cost little.</summary>
-    public const int DefaultCapacity = 1 << 20;
+    /// <summary>
+    /// The default capacity: room for a few items of a mebibyte, so that even those usually go straight in from the
+    /// putting thread (measured here: 1 MiB items flow about twice as fast as through a 1 MiB ring). The pages are
+    /// shared memory, touched as the ring turns, freed with the queue's last user.
+    /// </summary>
+    public const int DefaultCapacity = 4 << 20;
 
     /// <summary>Bytes of a frame besides its body: the length and the trailer.</summary>
     public const int FrameOverhead = 5;

@@ -9,8 +9,8 @@ namespace Spindle.Ipc;
 /// itself travels to a child by reference (a target's argument or capture).
 /// </summary>
 /// <remarks>
-/// <para>Underneath: a ring of length-prefixed frames in an anonymous shared mapping (nothing in /dev/shm, nothing to
-/// leak), written and read with plain memory copies; a side that finds nothing to do spins briefly, then sleeps on a
+/// <para>Underneath: a 4 MiB ring of length-prefixed frames in an anonymous shared mapping (nothing in /dev/shm,
+/// nothing to leak, freed with the queue's last user), written and read with plain memory copies; a side that finds nothing to do spins briefly, then sleeps on a
 /// futex that the other side wakes only when it knows someone sleeps. An item larger than the ring is streamed
 /// through it.</para>
 /// <para>As in Python, <see cref="Put"/> waits only for a free slot of a bounded queue, never for the consumers: an
