@@ -335,29 +335,6 @@ public class ThreadConditionTests : LeakCheckedTest
     }
 
     [Fact]
-    public async Task WaitAsync_over_an_RLock_restores_every_level_on_the_resuming_thread()
-    {
-        var c = new ThreadCondition();
-        var l = (ThreadRLock)c.UnderlyingLock;
-        var waiter = Task.Run(async () =>
-        {
-            c.Acquire();
-            c.Acquire();
-            Assert.True(await c.WaitAsync(TestThreads.Patience));
-            Assert.True(l.IsOwnedByCurrentThread);
-            Assert.Equal(2, l.RecursionCount);
-            c.Release();
-            c.Release();
-        });
-        TestThreads.Until(() => c.WaiterCount == 1 || waiter.IsCompleted, "the task waits");
-        c.Acquire();
-        c.Notify();
-        c.Release();
-        await waiter.WaitAsync(TestThreads.Patience);
-        Assert.False(l.IsLocked);
-    }
-
-    [Fact]
     public async Task WaitForAsync_returns_the_predicate_and_honours_timeout()
     {
         var c = new ThreadCondition(new ThreadLock());
