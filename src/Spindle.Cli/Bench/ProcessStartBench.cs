@@ -55,11 +55,7 @@ internal static class ProcessStartBench
 
     private static void BareStart()
     {
-        var self = Environment.ProcessPath!;
-        var psi = new ProcessStartInfo(self) { UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(ProcessStartBench).Assembly.Location);
-        psi.ArgumentList.Add("--noop");
-        using var p = Process.Start(psi)!;
+        using var p = Process.Start(CliProcess.StartInfo("--noop"))!;
         p.WaitForExit();
     }
 

@@ -21,6 +21,8 @@ internal sealed class EchoServer : IDisposable
     /// <summary>The receive buffer of each model: what one recv may take.</summary>
     public const int BufferSize = 16 * 1024;
 
+    private const int SolSocket = 1, SoReuseAddr = 2; // Linux's values
+
     private readonly ConcurrentDictionary<Socket, byte> _open = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Action<string>? _log;
@@ -45,7 +47,9 @@ internal sealed class EchoServer : IDisposable
         var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // SO_REUSEADDR alone, as Python's servers set it (a restart need not wait for TIME_WAIT): .NET's ReuseAddress
+            // also sets SO_REUSEPORT on Linux, which would let a second server share the port instead of being refused.
+            listener.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
             listener.Bind(new IPEndPoint(address, port));
             listener.Listen(Backlog);
             return new EchoServer(listener, log);
@@ -68,9 +72,9 @@ internal sealed class EchoServer : IDisposable
 
     /// <summary>
     /// How long a blocking send may wait for a client that does not read its echoes before that client is dropped, so that
-    /// one such client cannot hold the blocking model (one client at a time) forever.
+    /// one such client cannot hold the blocking model (one client at a time) forever. Set it before <see cref="Serve"/>.
     /// </summary>
-    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Connections accepted so far.</summary>
     public long Connections => Interlocked.Read(ref _connections);
