@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Spindle.Cli;
 using Spindle.Cli.Bench;
 using Spindle.Cli.Commands;
 using Spindle.Cli.Echo;
@@ -15,14 +14,6 @@ public sealed class EchoCommandTests : LeakCheckedTest
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private static (int ExitCode, string Output, string Error) Spindle(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = SpindleCommand.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public void Load_prints_throughput_and_latency_percentiles()
     {
@@ -30,7 +21,7 @@ public sealed class EchoCommandTests : LeakCheckedTest
         using var stop = new CancellationTokenSource();
         var serving = server.ServeInBackground(EpollEcho.Model, stop.Token);
         var port = server.EndPoint.Port.ToString(CultureInfo.InvariantCulture);
-        var (code, output, error) = Spindle("echo", "load", "--clients", "3", "--rounds", "10", "--size", "32", "--port", port);
+        var (code, output, error) = SpindleCli.Run("echo", "load", "--clients", "3", "--rounds", "10", "--size", "32", "--port", port);
         stop.Cancel();
         Assert.True(serving.Wait(Patience));
         Assert.True(code == 0, $"exit {code}: {output}{error}");
@@ -47,7 +38,7 @@ public sealed class EchoCommandTests : LeakCheckedTest
         probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var port = ((IPEndPoint)probe.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture);
         probe.Dispose();
-        var (code, _, error) = Spindle("echo", "load", "--clients", "1", "--rounds", "1", "--port", port);
+        var (code, _, error) = SpindleCli.Run("echo", "load", "--clients", "1", "--rounds", "1", "--port", port);
         Assert.Equal(1, code);
         Assert.Contains($"cannot connect to 127.0.0.1:{port}", error, StringComparison.Ordinal);
     }
@@ -58,7 +49,7 @@ public sealed class EchoCommandTests : LeakCheckedTest
     [InlineData("--rounds", "-3", "--rounds must be from 1 to 1,000,000, not -3.")]
     public void Load_refuses_counts_out_of_bounds(string option, string value, string message)
     {
-        var (code, output, error) = Spindle("echo", "load", option, value);
+        var (code, output, error) = SpindleCli.Run("echo", "load", option, value);
         Assert.NotEqual(0, code);
         Assert.Contains(message, output + error, StringComparison.Ordinal);
     }
@@ -66,7 +57,7 @@ public sealed class EchoCommandTests : LeakCheckedTest
     [Fact]
     public void Load_refuses_more_round_trips_than_it_keeps()
     {
-        var (code, output, error) = Spindle("echo", "load", "--clients", "1000", "--rounds", "20000");
+        var (code, output, error) = SpindleCli.Run("echo", "load", "--clients", "1000", "--rounds", "20000");
         Assert.NotEqual(0, code);
         Assert.Contains("--clients × --rounds must be at most 10,000,000.", output + error, StringComparison.Ordinal);
     }
@@ -74,7 +65,7 @@ public sealed class EchoCommandTests : LeakCheckedTest
     [Fact]
     public void Load_talks_to_the_loopback_only()
     {
-        var (code, _, error) = Spindle("echo", "load", "--host", "192.0.2.1");
+        var (code, _, error) = SpindleCli.Run("echo", "load", "--host", "192.0.2.1");
         Assert.Equal(EchoCommand.BadArgument, code);
         Assert.Contains("'192.0.2.1' is not a loopback address", error, StringComparison.Ordinal);
     }
@@ -82,7 +73,7 @@ public sealed class EchoCommandTests : LeakCheckedTest
     [Fact]
     public void Serve_of_an_unknown_model_lists_the_models_and_exits_2()
     {
-        var (code, output, error) = Spindle("echo", "serve", "--model", "hub");
+        var (code, output, error) = SpindleCli.Run("echo", "serve", "--model", "hub");
         Assert.Equal(EchoCommand.BadArgument, code);
         Assert.Contains($"no model named 'hub'. Models: {EchoModels.Names}.", error, StringComparison.Ordinal);
         Assert.Equal("", output);
