@@ -65,6 +65,16 @@ internal sealed partial class EchoServerProcess : IDisposable
         }
     }
 
+    /// <summary>CPU time it has spent in the kernel so far (system time).</summary>
+    public TimeSpan KernelTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.PrivilegedProcessorTime;
+        }
+    }
+
     /// <summary>Everything it has printed so far.</summary>
     public string Output
     {
