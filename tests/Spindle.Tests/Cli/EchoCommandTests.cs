@@ -73,9 +73,9 @@ public sealed class EchoCommandTests : LeakCheckedTest
     [Fact]
     public void Serve_of_an_unknown_model_lists_the_models_and_exits_2()
     {
-        var (code, output, error) = SpindleCli.Run("echo", "serve", "--model", "hub");
+        var (code, output, error) = SpindleCli.Run("echo", "serve", "--model", "carrier-pigeon");
         Assert.Equal(EchoCommand.BadArgument, code);
-        Assert.Contains($"no model named 'hub'. Models: {EchoModels.Names}.", error, StringComparison.Ordinal);
+        Assert.Contains($"no model named 'carrier-pigeon'. Models: {EchoModels.Names}.", error, StringComparison.Ordinal);
         Assert.Equal("", output);
     }
 

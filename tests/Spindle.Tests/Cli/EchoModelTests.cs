@@ -148,8 +148,9 @@ public sealed class EchoModelTests : SpindleThreadLeakCheckedTest
             Assert.False(string.IsNullOrWhiteSpace(m.Title));
             Assert.Same(m, EchoModels.Find(m.Name.ToUpperInvariant()));
         });
-        Assert.Equal(["blocking", "threads", "nonblocking", "select", "poll", "epoll", "async"], names);
-        Assert.Null(EchoModels.Find("hub"));
+        // The models, in the seeds' order; later ones (the hub) are added after them.
+        Assert.Equal(["blocking", "threads", "nonblocking", "select", "poll", "epoll", "async"], names.Take(7));
+        Assert.Null(EchoModels.Find("carrier-pigeon"));
     }
 
     [Fact]
