@@ -7,6 +7,8 @@ internal static class BenchCatalogue
     public static IReadOnlyList<BenchSuite> All { get; } =
     [
         ProcessStartBench.Suite,
+        EchoBench.Suite,
+        SelectorsBench.Suite,
     ];
 
     /// <summary>The suite called <paramref name="name"/> (case-insensitive), or null.</summary>
