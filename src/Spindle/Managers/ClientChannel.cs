@@ -64,6 +64,14 @@ internal sealed class ClientChannel
         return own;
     }
 
+    /// <summary>
+    /// Opens a fresh connection and closes it: proves that a server listens at <paramref name="address"/> and accepts
+    /// the key (a cached connection would prove neither). Python: what <c>BaseManager.connect()</c> does.
+    /// </summary>
+    /// <exception cref="ManagerConnectionException">The manager cannot be reached.</exception>
+    /// <exception cref="AuthenticationException">The manager refused the key.</exception>
+    internal static void Probe(ManagerAddress address, byte[] key) => Open(address, key, spare: true)._frames.Dispose();
+
     /// <summary>Ends the call: the connection is free for this thread's next call (a spare goes back to the shared bag).</summary>
     internal void Return()
     {

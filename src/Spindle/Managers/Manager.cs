@@ -193,7 +193,7 @@ public sealed class Manager : IDisposable
             Begin(State.Connected);
             try
             {
-                ClientChannel.Rent(_address, _authKey).Return();
+                ClientChannel.Probe(_address, _authKey);
             }
             catch
             {
