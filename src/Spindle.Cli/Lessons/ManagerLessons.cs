@@ -22,7 +22,8 @@ internal static class ManagerLessons
             "a manager listening on TCP loopback: a client process connects by address and authkey; a wrong key is refused", Remote),
     ];
 
-    private static void F(ValueProxy<double> x, ArrayProxy<int> arr, ListProxy<string> l, DictProxy<int, int> d, NamespaceProxy n)
+    /// <summary>Seed 002's <c>f</c>: runs in the child.</summary>
+    internal static void F(ValueProxy<double> x, ArrayProxy<int> arr, ListProxy<string> l, DictProxy<int, int> d, NamespaceProxy n)
     {
         x.Value = 3.14;
         arr[0] = 5;

@@ -16,6 +16,8 @@ internal delegate T ReplyReader<out T>(ref WireReader reply);
 internal sealed class ProxyCore
 {
     private const byte HandleVersion = 1;
+    private static readonly Action<WireWriter, int> s_noArguments = static (_, _) => { };
+    private static readonly ReplyReader<bool> s_noResult = static (ref WireReader _) => true;
     private int _disposed;
 
     internal ProxyCore(ManagerAddress address, byte[] key, long id, string typeId, bool owner)
@@ -38,50 +40,13 @@ internal sealed class ProxyCore
     internal bool Owner { get; }
 
     /// <summary>Calls a method without arguments or result.</summary>
-    internal void Call(byte method)
-    {
-        var channel = Begin(method);
-        try
-        {
-            channel.Invoke().End();
-        }
-        finally
-        {
-            channel.Return();
-        }
-    }
+    internal void Call(byte method) => Call(method, 0, s_noArguments);
 
     /// <summary>Calls a method with arguments written by <paramref name="write"/> (a static lambda: no allocation), without result.</summary>
-    internal void Call<TState>(byte method, TState state, Action<WireWriter, TState> write)
-    {
-        var channel = Begin(method);
-        try
-        {
-            write(channel.Request, state);
-            channel.Invoke().End();
-        }
-        finally
-        {
-            channel.Return();
-        }
-    }
+    internal void Call<TState>(byte method, TState state, Action<WireWriter, TState> write) => Call(method, state, write, s_noResult);
 
     /// <summary>Calls a method without arguments; <paramref name="read"/> reads its result.</summary>
-    internal TResult Call<TResult>(byte method, ReplyReader<TResult> read)
-    {
-        var channel = Begin(method);
-        try
-        {
-            var reply = channel.Invoke();
-            var result = read(ref reply);
-            reply.End();
-            return result;
-        }
-        finally
-        {
-            channel.Return();
-        }
-    }
+    internal TResult Call<TResult>(byte method, ReplyReader<TResult> read) => Call(method, 0, s_noArguments, read);
 
     /// <summary>Calls a method with arguments and a result.</summary>
     internal TResult Call<TState, TResult>(byte method, TState state, Action<WireWriter, TState> write, ReplyReader<TResult> read)

@@ -1,3 +1,4 @@
+using Spindle.Cli.Lessons;
 using Spindle.Managers;
 using Spindle.Processes;
 using Spindle.Tests.Ipc;
@@ -10,17 +11,6 @@ public sealed class ManagerContainerTests : LeakCheckedTest
 {
     public sealed record Point(int X, int Y);
 
-    /// <summary>Seed 002's manager example: the child changes a value, an array element, a list, a dict and a namespace.</summary>
-    internal static void ChangeAll(ValueProxy<double> x, ArrayProxy<int> arr, ListProxy<string> l, DictProxy<int, int> d, NamespaceProxy n)
-    {
-        x.Value = 3.14;
-        arr[0] = 5;
-        l.Add("Hello");
-        d[1] = 2;
-        dynamic ns = n;
-        ns.a = 10;
-    }
-
     [Fact]
     public void Seed_002_a_child_changes_every_container_and_the_parent_sees_it()
     {
@@ -30,7 +20,7 @@ public sealed class ManagerContainerTests : LeakCheckedTest
         using var l = manager.List<string>();
         using var d = manager.Dict<int, int>();
         using var n = manager.Namespace();
-        Children.RunAll(new SpindleProcess(() => ChangeAll(x, arr, l, d, n)));
+        Children.RunAll(new SpindleProcess(() => ManagerLessons.F(x, arr, l, d, n))); // the tour's lesson, checked here
         Assert.Equal(3.14, x.Value);
         Assert.Equal("array('i', [5, 1, 2, 3, 4, 5, 6, 7, 8, 9])", arr.ToString());
         Assert.Equal("['Hello']", l.ToString());
