@@ -17,6 +17,9 @@ internal sealed class ClientChannel
     /// <summary>Connections lent to a thread whose own connection was busy (an async call of its still in flight).</summary>
     private static readonly ConcurrentDictionary<ManagerAddress, ConcurrentBag<ClientChannel>> s_spares = new();
 
+    /// <summary>Every open connection of this process (weakly held), so a manager's shutdown can close those of every thread.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ClientChannel, object?> s_open = [];
+
     private readonly FrameChannel _frames;
     private int _busy;
     private int _calls;
@@ -158,7 +161,24 @@ internal sealed class ClientChannel
             throw;
         }
         frames.MaxFrame = FrameChannel.MaxFrameBytes;
-        return new ClientChannel(frames, address, key, spare);
+        var channel = new ClientChannel(frames, address, key, spare);
+        s_open.AddOrUpdate(channel, null);
+        return channel;
+    }
+
+    /// <summary>
+    /// Closes this process's connections to <paramref name="address"/> once its server is gone (every thread keeps its
+    /// own, which would otherwise hold a descriptor until that thread's next call finds it broken).
+    /// </summary>
+    internal static void Retire(ManagerAddress address)
+    {
+        foreach (var (channel, _) in s_open)
+        {
+            if (!channel.Address.Equals(address)) continue;
+            channel.Break();
+            s_open.Remove(channel);
+        }
+        s_spares.TryRemove(address, out _);
     }
 
     private bool Serves(ManagerAddress address, byte[] key) =>

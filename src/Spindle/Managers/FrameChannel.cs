@@ -60,7 +60,9 @@ internal sealed unsafe class FrameChannel : IDisposable
                 var errno = Libc.LastErrno;
                 // Interrupted: the kernel completes the connection in the background; wait until it is writable.
                 if (errno != Libc.EINTR || !ConnectCompleted(fd))
-                    throw new ManagerConnectionException($"Cannot connect to the manager at {address}: {Libc.Describe(errno)}.");
+                    throw new ManagerConnectionException(errno is Libc.ECONNREFUSED or Libc.ENOENT
+                        ? $"Cannot connect to the manager at {address}: no server listens there (it has shut down, or was never started)."
+                        : $"Cannot connect to the manager at {address}: {Libc.Describe(errno)}.");
             }
             if (address.IsTcp) Libc.EnableOption(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY);
             return new FrameChannel(fd);

@@ -227,7 +227,10 @@ public sealed class Manager : IDisposable
             case State.Connected:
                 RequestShutdown();
                 break;
+            default:
+                return;
         }
+        ClientChannel.Retire(_address!);
     }
 
     /// <summary>Shuts a started or serving manager down; a connected one only stops being used (the server goes on). Python: leaving <c>with manager:</c>.</summary>
