@@ -20,14 +20,19 @@ internal sealed class ClientChannel
     /// <summary>Every open connection of this process (weakly held), so a manager's shutdown can close those of every thread.</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ClientChannel, object?> s_open = [];
 
+    private static readonly byte[] s_doorbell = [(byte)Op.Doorbell];
+
     private readonly FrameChannel _frames;
+    private readonly Lane? _lane;
     private int _busy;
     private int _calls;
+    private int _laneSeq;
     private volatile bool _broken;
 
-    private ClientChannel(FrameChannel frames, ManagerAddress address, byte[] key, bool spare)
+    private ClientChannel(FrameChannel frames, Lane? lane, ManagerAddress address, byte[] key, bool spare)
     {
         _frames = frames;
+        _lane = lane;
         Address = address;
         Key = key;
         IsSpare = spare;
@@ -73,7 +78,7 @@ internal sealed class ClientChannel
     /// </summary>
     /// <exception cref="ManagerConnectionException">The manager cannot be reached.</exception>
     /// <exception cref="AuthenticationException">The manager refused the key.</exception>
-    internal static void Probe(ManagerAddress address, byte[] key) => Open(address, key, spare: true)._frames.Dispose();
+    internal static void Probe(ManagerAddress address, byte[] key) => Open(address, key, spare: true).Break();
 
     /// <summary>Ends the call: the connection is free for this thread's next call (a spare goes back to the shared bag).</summary>
     internal void Return()
@@ -105,8 +110,32 @@ internal sealed class ClientChannel
     /// <exception cref="Exception">What the server-side call threw, with its type.</exception>
     internal WireReader Invoke()
     {
-        Send();
-        return Result(ReceiveReply());
+        var (_, seq) = Send();
+        ReadOnlySpan<byte> reply;
+        try
+        {
+            reply = WaitForReply(seq);
+        }
+        catch (Exception e) when (IsBreak(e))
+        {
+            throw Broken(e);
+        }
+        return Result(reply); // outside the try: an IOException the server-side call threw is not a broken connection
+    }
+
+    /// <summary>The reply to lane message <paramref name="seq"/> (or the next frame, without a lane), waiting as the class says.</summary>
+    private ReadOnlySpan<byte> WaitForReply(int seq)
+    {
+        if (_lane is null) return ReceiveFrame().Span;
+        if (_lane.Spin(LaneSide.Reply, seq, out var start)) return LaneReply();
+        while (_lane.PrepareSleep(LaneSide.Reply, seq))
+        {
+            var frame = ReceiveFrame();
+            _lane.Awake(LaneSide.Reply);
+            if (!IsDoorbell(frame)) return frame.Span; // a reply too large for the lane
+        }
+        _lane.Blocked(start);
+        return LaneReply();
     }
 
     /// <summary>
@@ -115,23 +144,45 @@ internal sealed class ClientChannel
     /// </summary>
     internal async Task<ReadOnlyMemory<byte>> InvokeAsync(CancellationToken cancellationToken)
     {
-        var number = Send();
-        if (!_frames.SpinForData())
+        var (number, seq) = Send();
+        var token = cancellationToken;
+        byte[] reply;
+        try
         {
-            try
+            while (true)
             {
-                await WaitForReply(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                SendCancel(number);
-                await WaitForReply(CancellationToken.None).ConfigureAwait(false);
+                if (_lane is null ? _frames.SpinForData() : _lane.Spin(LaneSide.Reply, seq, out _) || !_lane.PrepareSleep(LaneSide.Reply, seq))
+                {
+                    reply = _lane is null ? ReceiveFrame().ToArray() : LaneReply().ToArray();
+                    break;
+                }
+                try
+                {
+                    await _frames.WaitReadableAsync(token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    // The server will answer the call, cancelled or not: keep waiting for that answer.
+                    SendCancel(number);
+                    token = CancellationToken.None;
+                    continue;
+                }
+                var frame = ReceiveFrame();
+                _lane?.Awake(LaneSide.Reply);
+                if (!IsDoorbell(frame))
+                {
+                    reply = frame.ToArray();
+                    break;
+                }
             }
         }
-        var reply = ReceiveReply();
-        if (reply.Span[0] == (byte)Status.Cancelled) throw new OperationCanceledException(cancellationToken);
+        catch (Exception e) when (IsBreak(e))
+        {
+            throw Broken(e);
+        }
+        if (reply[0] == (byte)Status.Cancelled) throw new OperationCanceledException(cancellationToken);
         Result(reply);
-        return reply[1..];
+        return reply.AsMemory(1);
     }
 
     private static ClientChannel RentSpare(ManagerAddress address, byte[] key)
@@ -151,19 +202,49 @@ internal sealed class ClientChannel
     private static ClientChannel Open(ManagerAddress address, byte[] key, bool spare)
     {
         var frames = FrameChannel.Connect(address);
+        Lane? lane;
         try
         {
             Authentication.AsClient(frames, key);
+            frames.MaxFrame = FrameChannel.MaxFrameBytes;
+            lane = address.IsTcp ? null : AttachLane(frames);
         }
         catch
         {
             frames.Dispose();
             throw;
         }
-        frames.MaxFrame = FrameChannel.MaxFrameBytes;
-        var channel = new ClientChannel(frames, address, key, spare);
+        var channel = new ClientChannel(frames, lane, address, key, spare);
         s_open.AddOrUpdate(channel, null);
         return channel;
+    }
+
+    /// <summary>
+    /// On a Unix socket the server is on this machine: map the lane it offers (<see cref="Op.Attach"/>) and tell it to
+    /// use it (<see cref="Op.UseLane"/>). A lane that cannot be mapped leaves the connection on the socket alone.
+    /// </summary>
+    private static Lane? AttachLane(FrameChannel frames)
+    {
+        frames.Send([(byte)Op.Attach]);
+        if (!frames.Receive(out var offer, Deadline.Infinite)) throw new EndOfStreamException("The manager closed the connection.");
+        var reader = new WireReader(offer.Span);
+        if ((Status)reader.Byte() != Status.Ok) return null;
+        Lane lane;
+        try
+        {
+            lane = Lane.Import(reader.Blob());
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+        frames.Send([(byte)Op.UseLane]);
+        if (!frames.Receive(out var accepted, Deadline.Infinite) || accepted.Span[0] != (byte)Status.Ok)
+        {
+            lane.Dispose();
+            throw new EndOfStreamException("The manager closed the connection while attaching the lane.");
+        }
+        return lane;
     }
 
     /// <summary>
@@ -175,7 +256,10 @@ internal sealed class ClientChannel
         foreach (var (channel, _) in s_open)
         {
             if (!channel.Address.Equals(address)) continue;
-            channel.Break();
+            // Only the socket: a call in flight on another thread may be reading the lane; it unmaps it when it
+            // finds the socket closed, and an idle connection's lane goes with the object.
+            channel._broken = true;
+            channel._frames.Dispose();
             s_open.Remove(channel);
         }
         s_spares.TryRemove(address, out _);
@@ -186,52 +270,50 @@ internal sealed class ClientChannel
 
     private bool TryEnter() => !_broken && Interlocked.CompareExchange(ref _busy, 1, 0) == 0;
 
-    /// <summary>Sends the request; returns its call number (calls are numbered so a cancel names one).</summary>
-    private int Send()
+    /// <summary>
+    /// Sends the request — through the lane (announcing it there and sending it on the socket when it is too large),
+    /// else on the socket — and returns its call number (what a cancel names) and its lane number.
+    /// </summary>
+    private (int Call, int Seq) Send()
     {
-        var number = Request.Written[0] == (byte)Op.Call ? ++_calls : 0;
+        var request = Request.Written;
+        var number = request[0] == (byte)Op.Call ? ++_calls : 0;
         try
         {
-            _frames.Send(Request.Written);
+            if (_lane is null)
+            {
+                _frames.Send(request);
+                return (number, 0);
+            }
+            var seq = ++_laneSeq;
+            if (!Lane.Fits(request.Length)) _frames.Send(request);
+            if (_lane.Post(LaneSide.Request, request, default, seq)) _frames.Send(s_doorbell);
+            return (number, seq);
         }
         catch (Exception e) when (IsBreak(e))
         {
             throw Broken(e);
         }
-        return number;
     }
 
-    private ReadOnlyMemory<byte> ReceiveReply()
+    /// <summary>The next frame on the socket; the end of the stream means the server has gone.</summary>
+    private ReadOnlyMemory<byte> ReceiveFrame()
     {
-        ReadOnlyMemory<byte> frame;
-        bool received;
-        try
-        {
-            received = _frames.Receive(out frame, Deadline.Infinite);
-        }
-        catch (Exception e) when (IsBreak(e))
-        {
-            throw Broken(e);
-        }
-        if (!received || frame.Length == 0)
-        {
-            Break();
-            throw new ManagerConnectionException($"The manager at {Address} closed the connection: it has shut down or stopped.");
-        }
+        if (!_frames.Receive(out var frame, Deadline.Infinite, spin: _lane is null) || frame.Length == 0)
+            throw new EndOfStreamException($"The manager at {Address} closed the connection: it has shut down or stopped.");
         return frame;
     }
 
-    private async Task WaitForReply(CancellationToken cancellationToken)
+    /// <summary>The reply the lane announced: in the lane, or on the socket (after any doorbells) when it was too large.</summary>
+    private ReadOnlySpan<byte> LaneReply()
     {
-        try
-        {
-            await _frames.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsBreak(e))
-        {
-            throw Broken(e);
-        }
+        if (_lane!.TryRead(LaneSide.Reply, out var reply)) return reply;
+        var frame = ReceiveFrame();
+        while (IsDoorbell(frame)) frame = ReceiveFrame();
+        return frame.Span;
     }
+
+    private static bool IsDoorbell(ReadOnlyMemory<byte> frame) => frame.Length == 1 && frame.Span[0] == (byte)Status.Doorbell;
 
     private void SendCancel(int number)
     {
@@ -248,9 +330,9 @@ internal sealed class ClientChannel
         }
     }
 
-    private static WireReader Result(ReadOnlyMemory<byte> reply)
+    private static WireReader Result(ReadOnlySpan<byte> reply)
     {
-        var reader = new WireReader(reply.Span);
+        var reader = new WireReader(reply);
         switch ((Status)reader.Byte())
         {
             case Status.Ok:
@@ -260,7 +342,7 @@ internal sealed class ClientChannel
             case Status.Cancelled:
                 throw new OperationCanceledException("The manager cancelled the call.");
             default:
-                throw new ManagerConnectionException($"The manager sent a reply of unknown kind {reply.Span[0]}.");
+                throw new InvalidDataException($"The manager sent a reply of unknown kind {reply[0]}.");
         }
     }
 
@@ -273,9 +355,11 @@ internal sealed class ClientChannel
         return new ManagerConnectionException($"The connection to the manager at {Address} broke: {e.Message} (the manager has shut down or stopped).", e);
     }
 
+    /// <summary>Retires this connection (by the thread using it, which may also unmap the lane).</summary>
     private void Break()
     {
         _broken = true;
         _frames.Dispose();
+        _lane?.Dispose();
     }
 }

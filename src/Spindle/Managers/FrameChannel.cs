@@ -11,11 +11,8 @@ namespace Spindle.Managers;
 /// <c>recv</c>. Frames longer than <see cref="MaxFrame"/> are refused before anything is allocated for them.
 /// </summary>
 /// <remarks>
-/// Waiting for a frame first spins — non-blocking reads with a yield between them — for an adaptive budget, then
-/// blocks. A request/response over a socket costs a sleep and a wake-up on each side (25–45 µs on a VM whose idle
-/// vCPUs halt), while a peer that answers within microseconds is caught by the spin. The budget stays at its maximum
-/// while waits end within it, shrinks when they do not, and comes back after a wait that blocked only briefly.
-/// Sends are whole frames under a lock, so a reply written by a completing operation on another thread never
+/// Waiting for a frame first spins — non-blocking reads with a yield between them — for an <see cref="AdaptiveSpin"/>
+/// budget, then blocks. Sends are whole frames under a lock, so a reply written by a completing operation on another thread never
 /// interleaves with one written by the connection's own thread.
 /// </remarks>
 internal sealed unsafe class FrameChannel : IDisposable
@@ -27,15 +24,15 @@ internal sealed unsafe class FrameChannel : IDisposable
     internal const int MaxFrameBytes = 1 << 30;
 
     private const int BufferSize = 64 * 1024;
-    private static readonly long s_maxSpin = Stopwatch.Frequency * 50 / 1_000_000; // 50 µs
 
     private readonly FdHandle _handle;
     private readonly Lock _sendLock = new();
     private readonly byte[] _in = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
     private int _start;
     private int _end;
-    private long _spinBudget = s_maxSpin;
+    private AdaptiveSpin _spin;
     private bool _ended;
+    private bool _spinning = true;
 
     private FrameChannel(int fd) => _handle = new FdHandle(fd);
 
@@ -134,14 +131,18 @@ internal sealed unsafe class FrameChannel : IDisposable
     /// <summary>
     /// Reads the next frame, waiting until <paramref name="deadline"/>. The frame stays valid until the next call.
     /// </summary>
+    /// <param name="frame">The frame's body.</param>
+    /// <param name="deadline">When to give up.</param>
+    /// <param name="spin">Spin before blocking; false when the caller has just spun on something else (a lane).</param>
     /// <returns>false at a clean end of stream (the peer closed between frames).</returns>
     /// <exception cref="InvalidDataException">The frame is longer than <see cref="MaxFrame"/>, or malformed.</exception>
     /// <exception cref="EndOfStreamException">The peer closed the connection inside a frame.</exception>
     /// <exception cref="TimeoutException">The deadline passed first.</exception>
-    internal bool Receive(out ReadOnlyMemory<byte> frame, Deadline deadline)
+    internal bool Receive(out ReadOnlyMemory<byte> frame, Deadline deadline, bool spin = true)
     {
         frame = default;
         using var lease = new SafeFdLease(_handle, "manager connection");
+        _spinning = spin;
         if (!Fill(lease.Fd, 4, deadline, atFrameStart: true)) return false;
         var length = BinaryPrimitives.ReadInt32BigEndian(_in.AsSpan(_start));
         if (length < 0 || length > MaxFrame)
@@ -235,6 +236,7 @@ internal sealed unsafe class FrameChannel : IDisposable
         if (HasBufferedData || _ended) return true;
         using var lease = new SafeFdLease(_handle, "manager connection");
         _start = _end = 0;
+        _spinning = true;
         var n = SpinRead(lease.Fd, _in, Stopwatch.GetTimestamp());
         if (n < 0) return false;
         if (n == 0) _ended = true;
@@ -256,7 +258,7 @@ internal sealed unsafe class FrameChannel : IDisposable
     /// <summary>Non-blocking reads with yields between them for the spin budget; −1 if nothing came.</summary>
     private int SpinRead(int fd, Span<byte> target, long start)
     {
-        var spinEnd = start + _spinBudget;
+        var spinEnd = _spinning ? _spin.EndOf(start) : start;
         fixed (byte* p = target)
         {
             while (true)
@@ -264,7 +266,7 @@ internal sealed unsafe class FrameChannel : IDisposable
                 var n = Libc.Recv(fd, p, target.Length, Libc.MSG_DONTWAIT);
                 if (n >= 0)
                 {
-                    _spinBudget = s_maxSpin;
+                    _spin.Caught();
                     return (int)n;
                 }
                 var errno = Libc.LastErrno;
@@ -285,9 +287,7 @@ internal sealed unsafe class FrameChannel : IDisposable
                 var n = Libc.Recv(fd, p, target.Length, 0);
                 if (n >= 0)
                 {
-                    // A wait that blocked only briefly would have been caught by a longer spin: spin fully again.
-                    var waited = Stopwatch.GetTimestamp() - start;
-                    _spinBudget = waited < 4 * s_maxSpin ? s_maxSpin : _spinBudget / 2;
+                    if (_spinning) _spin.Blocked(start);
                     return (int)n;
                 }
                 var errno = Libc.LastErrno;

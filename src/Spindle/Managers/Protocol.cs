@@ -24,6 +24,15 @@ internal enum Op : byte
 
     /// <summary>How many objects the server holds. Python: <c>Server.number_of_objects</c>.</summary>
     CountObjects = 6,
+
+    /// <summary>Asks for a shared-memory <see cref="Lane"/>: → [lane reference: blob]. Only over a Unix socket.</summary>
+    Attach = 7,
+
+    /// <summary>From now on requests come through the lane (this one is answered on the socket).</summary>
+    UseLane = 8,
+
+    /// <summary>A lane message is waiting for a receiver that sleeps on the socket (never answered).</summary>
+    Doorbell = 9,
 }
 
 /// <summary>The first byte of a reply frame. Python: <c>#RETURN</c>, <c>#ERROR</c>.</summary>
@@ -37,6 +46,9 @@ internal enum Status : byte
 
     /// <summary>The call was cancelled (by a <see cref="Op.Cancel"/>) before it finished.</summary>
     Cancelled = 2,
+
+    /// <summary>The reply waits in the lane for a client that sleeps on the socket (a frame of its own, not a reply).</summary>
+    Doorbell = 3,
 }
 
 /// <summary>Carrying an exception from the server to the client with its type, as Python's <c>#ERROR</c> reply re-raises it.</summary>

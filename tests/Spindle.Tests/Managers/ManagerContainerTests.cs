@@ -156,6 +156,25 @@ public sealed class ManagerContainerTests : LeakCheckedTest
         Assert.Throws<ArgumentOutOfRangeException>(() => arr.CopyFrom([1.0, 2.0], start: 3));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Messages_larger_than_the_shared_memory_lane_travel_on_the_socket(bool tcp)
+    {
+        using var manager = Manager.StartNew(tcp ? ManagerAddress.Tcp(0) : null);
+        using var d = manager.Dict<string, byte[]>();
+        var big = Enumerable.Range(0, 300_000).Select(i => (byte)i).ToArray(); // ~10 lanes' worth
+        d["big"] = big;
+        d["small"] = [1];
+        Assert.Equal(big, d["big"]);
+        Assert.Equal([1], d["small"]);
+        using var l = manager.List<int>();
+        l.AddRange(Enumerable.Range(0, 20_000));
+        Assert.Equal(Enumerable.Range(0, 20_000), l.ToList());
+        Children.RunAll(new SpindleProcess(() => d["back"] = d["big"]));
+        Assert.Equal(big, d["back"]);
+    }
+
     [Fact]
     public void A_proxy_stored_in_a_container_comes_back_as_a_working_proxy()
     {
