@@ -1,5 +1,5 @@
 using System.Security.Authentication;
-using System.Security.Cryptography;
+using Spindle.Native;
 
 namespace Spindle.Managers;
 
@@ -42,10 +42,12 @@ internal static class Authentication
 
     private static void Deliver(FrameChannel channel, byte[] key, Deadline deadline)
     {
-        byte[] message = [.. s_digestName, .. RandomNumberGenerator.GetBytes(MessageLength)];
+        var message = new byte[s_digestName.Length + MessageLength];
+        s_digestName.CopyTo(message, 0);
+        Libc.FillRandom(message.AsSpan(s_digestName.Length));
         channel.Send(s_challenge, message);
         var response = ReceiveHandshake(channel, deadline);
-        if (!CryptographicOperations.FixedTimeEquals(response, Digest(key, message)))
+        if (!HmacSha256.FixedTimeEquals(response, Digest(key, message)))
         {
             channel.Send(s_failure);
             throw new AuthenticationException("digest received was wrong: the peer does not hold the manager's authkey.");
@@ -64,7 +66,7 @@ internal static class Authentication
             throw new AuthenticationException("digest sent was rejected: the manager refused this authkey.");
     }
 
-    private static byte[] Digest(byte[] key, ReadOnlySpan<byte> message) => [.. s_digestName, .. HMACSHA256.HashData(key, message)];
+    private static byte[] Digest(byte[] key, ReadOnlySpan<byte> message) => [.. s_digestName, .. HmacSha256.Compute(key, message)];
 
     private static byte[] ReceiveHandshake(FrameChannel channel, Deadline deadline)
     {

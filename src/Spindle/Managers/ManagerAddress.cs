@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
 using Spindle.Native;
 
@@ -124,8 +123,12 @@ public sealed class ManagerAddress : IEquatable<ManagerAddress>
     public override int GetHashCode() => HashCode.Combine(Path, Host, Port);
 
     /// <summary>A fresh abstract-namespace name for a manager that was given no address (Python picks a temporary path).</summary>
-    internal static ManagerAddress CreateDefault() =>
-        Unix(string.Create(CultureInfo.InvariantCulture, $"@spindle-manager-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}"));
+    internal static ManagerAddress CreateDefault()
+    {
+        Span<byte> random = stackalloc byte[8];
+        Libc.FillRandom(random);
+        return Unix(string.Create(CultureInfo.InvariantCulture, $"@spindle-manager-{Environment.ProcessId}-{Convert.ToHexStringLower(random)}"));
+    }
 
     /// <summary>The socket family to create for this address.</summary>
     internal int Family => Host is null ? Libc.AF_UNIX : Host.AddressFamily == AddressFamily.InterNetworkV6 ? Libc.AF_INET6 : Libc.AF_INET;

@@ -30,7 +30,8 @@ internal static class ProcessIdentity
 
     private static byte[] InitializeAuthKey()
     {
-        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var key = new byte[32];
+        Libc.FillRandom(key); // not RandomNumberGenerator: loading the cryptography library would cost the first Start ≈ 12 ms
         return Interlocked.CompareExchange(ref s_authKey, key, null) ?? key;
     }
 
