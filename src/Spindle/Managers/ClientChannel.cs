@@ -234,9 +234,9 @@ internal sealed class ClientChannel
         {
             lane = Lane.Import(reader.Blob());
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or IOException)
         {
-            return null;
+            return null; // e.g. a server of another user: /proc does not let us open its memory
         }
         frames.Send([(byte)Op.UseLane]);
         if (!frames.Receive(out var accepted, Deadline.Infinite) || accepted.Span[0] != (byte)Status.Ok)

@@ -137,5 +137,10 @@ public sealed class ManagerRegistrationTests : LeakCheckedTest
         Assert.Contains("nobody", unknown.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => manager.Create<IDisposable>("Counter")); // served through another interface
         Assert.Throws<InvalidOperationException>(manager.Start);
+        using var unsendable = new Manager();
+        var local = new Thread(() => { });
+        unsendable.Register<ICounter>("local", () => new Counter(local.ManagedThreadId));
+        Assert.Throws<Spindle.Serialization.NotTransferableException>(unsendable.Start); // nothing was started
+        Assert.Null(unsendable.Address);
     }
 }

@@ -1,5 +1,4 @@
 using System.Dynamic;
-using System.Globalization;
 using System.Text;
 using Spindle.Serialization;
 

@@ -10,6 +10,12 @@ namespace Spindle.Managers;
 /// <typeparam name="T">The item type; items are encoded here and decoded by the getter, never by the server.</typeparam>
 public sealed class QueueProxy<T> : ManagerProxy, IJoinableQueue<T>, IShareable<QueueProxy<T>>
 {
+    private static readonly Action<WireWriter, (TimeSpan? Timeout, T Item)> s_writePut = static (w, s) =>
+    {
+        w.Timeout(s.Timeout);
+        ValueWire.Write(w, s.Item);
+    };
+
     internal QueueProxy(ProxyCore core) : base(core) { }
 
     /// <summary>The capacity, 0 for unbounded. Python: <c>maxsize</c>.</summary>
@@ -43,7 +49,7 @@ public sealed class QueueProxy<T> : ManagerProxy, IJoinableQueue<T>, IShareable<
     public async ValueTask PutAsync(T item, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         Deadline.Validate(timeout);
-        if (!await Core.CallAsync((byte)QueueMethod.Put, (timeout, item), WritePut, static (ref WireReader r) => r.Bool(), cancellationToken).ConfigureAwait(false))
+        if (!await Core.CallAsync((byte)QueueMethod.Put, (timeout, item), s_writePut, static (ref WireReader r) => r.Bool(), cancellationToken).ConfigureAwait(false))
             throw new QueueFullException();
     }
 
@@ -89,14 +95,8 @@ public sealed class QueueProxy<T> : ManagerProxy, IJoinableQueue<T>, IShareable<
     /// <inheritdoc />
     public override string ToString() => $"<QueueProxy typeid='{Core.TypeId}' at {Core.Address}>";
 
-    private static readonly Action<WireWriter, (TimeSpan? Timeout, T Item)> WritePut = static (w, s) =>
-    {
-        w.Timeout(s.Timeout);
-        ValueWire.Write(w, s.Item);
-    };
-
     private bool TryPut(T item, TimeSpan? timeout) =>
-        Core.Call((byte)QueueMethod.Put, (timeout, item), WritePut, static (ref WireReader r) => r.Bool());
+        Core.Call((byte)QueueMethod.Put, (timeout, item), s_writePut, static (ref WireReader r) => r.Bool());
 
     private bool TryGet(TimeSpan? timeout, out T item)
     {
