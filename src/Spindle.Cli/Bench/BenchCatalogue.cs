@@ -7,6 +7,7 @@ internal static class BenchCatalogue
     public static IReadOnlyList<BenchSuite> All { get; } =
     [
         ProcessStartBench.Suite,
+        ManagerBench.Suite,
         EchoBench.Suite,
         SelectorsBench.Suite,
     ];
