@@ -1,4 +1,5 @@
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using Spindle.Native;
 
 namespace Spindle.Managers;
@@ -47,7 +48,7 @@ internal static class Authentication
         Libc.FillRandom(message.AsSpan(s_digestName.Length));
         channel.Send(s_challenge, message);
         var response = ReceiveHandshake(channel, deadline);
-        if (!HmacSha256.FixedTimeEquals(response, Digest(key, message)))
+        if (!CryptographicOperations.FixedTimeEquals(response, Digest(key, message)))
         {
             channel.Send(s_failure);
             throw new AuthenticationException("digest received was wrong: the peer does not hold the manager's authkey.");
@@ -66,7 +67,7 @@ internal static class Authentication
             throw new AuthenticationException("digest sent was rejected: the manager refused this authkey.");
     }
 
-    private static byte[] Digest(byte[] key, ReadOnlySpan<byte> message) => [.. s_digestName, .. HmacSha256.Compute(key, message)];
+    private static byte[] Digest(byte[] key, ReadOnlySpan<byte> message) => [.. s_digestName, .. HMACSHA256.HashData(key, message)];
 
     private static byte[] ReceiveHandshake(FrameChannel channel, Deadline deadline)
     {

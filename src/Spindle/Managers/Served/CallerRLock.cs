@@ -58,6 +58,9 @@ internal sealed class CallerRLock : IOwnedLock
         TakeOwnership(state);
     }
 
+    // The owner is the caller's context, which flows with the async call: whichever thread resumes already owns it.
+    public ValueTask<bool> OwnedOnResume(ValueTask<bool> operation) => operation;
+
     public override string ToString() => Volatile.Read(ref _owner) is null
         ? "<RLock unlocked>"
         : string.Create(CultureInfo.InvariantCulture, $"<RLock locked count={_count}>");
