@@ -131,8 +131,7 @@ public sealed partial class Hub : Greenlet, IDisposable
     /// </summary>
     public static IReadOnlyList<HubGreenlet> JoinAll(IEnumerable<HubGreenlet> greenlets, TimeSpan? timeout = null, bool raiseError = false)
     {
-        RequireMain(nameof(JoinAll));
-        return JoinAllAsync(greenlets, timeout, raiseError).AsTask().GetAwaiter().GetResult();
+        return MainGreenlet.Run(nameof(JoinAll), () => JoinAllAsync(greenlets, timeout, raiseError));
     }
 
     /// <summary>Awaitable twin of <see cref="JoinAll"/>.</summary>

@@ -112,8 +112,7 @@ public class HubGreenlet : Greenlet, ITimerTarget
     /// <returns>Whether it finished.</returns>
     public bool Join(TimeSpan? timeout = null)
     {
-        Hub.RequireMain(nameof(Join));
-        return Completed(JoinAsync(timeout));
+        return MainGreenlet.Run(nameof(Join), () => JoinAsync(timeout));
     }
 
     /// <summary>Awaitable twin of <see cref="Join"/>.</summary>
@@ -144,8 +143,7 @@ public class HubGreenlet : Greenlet, ITimerTarget
     /// <exception cref="TimeoutException">It did not finish within <paramref name="timeout"/> (Python: <c>gevent.Timeout</c>).</exception>
     public void Get(TimeSpan? timeout = null)
     {
-        Hub.RequireMain(nameof(Get));
-        Completed(GetAsync(timeout));
+        MainGreenlet.Run(nameof(Get), () => GetAsync(timeout));
     }
 
     /// <summary>Awaitable twin of <see cref="Get"/>.</summary>
@@ -285,18 +283,6 @@ public class HubGreenlet : Greenlet, ITimerTarget
         if (!await JoinAsync(timeout, cancellationToken).ConfigureAwait(true))
             throw new TimeoutException($"{this} did not finish within {timeout}.");
     }
-
-    /// <summary>The result of a ValueTask the main greenlet ran to completion on its own stack.</summary>
-#pragma warning disable CA2012 // consumed once: IsCompleted only checks that the main greenlet's wait really ended
-    private protected static T Completed<T>(ValueTask<T> task) =>
-        task.IsCompleted ? task.GetAwaiter().GetResult() : throw new InvalidOperationException("A wait of the main greenlet did not complete.");
-
-    private protected static void Completed(ValueTask task)
-    {
-        if (!task.IsCompleted) throw new InvalidOperationException("A wait of the main greenlet did not complete.");
-        task.GetAwaiter().GetResult();
-    }
-#pragma warning restore CA2012
 
     private void RequestKill(Exception exception)
     {

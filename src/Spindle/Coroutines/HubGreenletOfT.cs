@@ -27,8 +27,7 @@ public sealed class HubGreenlet<T> : HubGreenlet
     /// <exception cref="TimeoutException">It did not finish within <paramref name="timeout"/>.</exception>
     public new T? Get(TimeSpan? timeout = null)
     {
-        Hub.RequireMain(nameof(Get));
-        return Completed(GetAsync(timeout));
+        return MainGreenlet.Run(nameof(Get), () => GetAsync(timeout));
     }
 
     /// <summary>Awaitable twin of <see cref="Get"/>.</summary>

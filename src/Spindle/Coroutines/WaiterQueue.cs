@@ -73,4 +73,29 @@ internal sealed class WaiterQueue
             hub.Wake(g, seq, value, error);
         }
     }
+
+    /// <summary>
+    /// Parks the running greenlet (main or coroutine) in this queue until a wake, the timeout or the token.
+    /// </summary>
+    /// <returns>true when woken, false when the timeout passed.</returns>
+    public async ValueTask<bool> WaitAsync(string operation, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var hub = Hub.ForWait(operation, out var self);
+        var seq = self.BeginWait();
+        Add(self, seq);
+        object? result;
+        try
+        {
+            result = await hub.Park(self, seq, timeout, cancellationToken);
+        }
+        catch
+        {
+            Remove(self, seq);
+            throw;
+        }
+        if (result != Hub.TimedOut) return true;
+        Remove(self, seq);
+        return false;
+    }
 }

@@ -407,27 +407,5 @@ public class GreenletTests : LeakCheckedTest
         Assert.Equal((owner, owner), g.Switch());
     });
 
-    /// <summary>Runs <paramref name="body"/> on a new thread (its own greenlets and hub) and rethrows what it threw.</summary>
-    internal static void OnFreshThread(Action body, int stackSize = 0)
-    {
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                body();
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-            finally
-            {
-                GreenletThreadState.DisposeHub();
-            }
-        }, stackSize);
-        thread.Start();
-        Assert.True(thread.Join(TimeSpan.FromSeconds(60)), "the test thread did not finish");
-        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-    }
+    private static void OnFreshThread(Action body, int stackSize = 0) => FreshThread.Run(body, stackSize);
 }
