@@ -16,7 +16,7 @@ namespace Spindle.Coroutines;
 /// GreenletExit object; here <see cref="Value"/> is the default).
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The source has no timer to release, and its token may outlive the greenlet.")]
-public class HubGreenlet : Greenlet, ITimerTarget
+public class HubGreenlet : Greenlet
 {
     private static int s_counter;
     private readonly Func<Task>? _function;
@@ -98,12 +98,8 @@ public class HubGreenlet : Greenlet, ITimerTarget
         Owner.CheckThread();
         if (IsStarted) return;
         _scheduled = true;
-        Hub.Current.AddTimer(Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency), this, ++_startSeq);
+        Hub.Current.AddTimer(Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency), new DelayedStart(this), ++_startSeq);
     }
-
-    bool ITimerTarget.IsCurrent(int seq) => seq == _startSeq && Status == GreenletStatus.Pending;
-
-    void ITimerTarget.Fire(Hub hub, int seq) => hub.ScheduleStart(this);
 
     /// <summary>
     /// Waits until the coroutine finishes or <paramref name="timeout"/> passes; does not raise its exception.
@@ -358,6 +354,14 @@ public class HubGreenlet : Greenlet, ITimerTarget
         Any,
         Value,
         Exception,
+    }
+
+    // The timer of StartLater (a separate target: the greenlet's own timers are its waits).
+    private sealed class DelayedStart(HubGreenlet greenlet) : ITimerTarget
+    {
+        public bool IsCurrent(int seq) => seq == greenlet._startSeq && greenlet.Status == GreenletStatus.Pending;
+
+        public void Fire(Hub hub, int seq) => hub.ScheduleStart(greenlet);
     }
 
     private sealed record UserLink(Action<HubGreenlet> Callback, LinkKind Kind);
