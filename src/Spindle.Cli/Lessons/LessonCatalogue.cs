@@ -13,6 +13,7 @@ internal static class LessonCatalogue
         .. ProcessLessons.All,
         .. IpcLessons.All,
         .. IoLessons.All,
+        .. CoroutineLessons.All,
     ];
 
     /// <summary>The lesson called <paramref name="name"/> (case-insensitive), or null.</summary>
