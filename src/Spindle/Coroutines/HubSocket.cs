@@ -107,18 +107,9 @@ public sealed class HubSocket : IDisposable
         while (true)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_watcher.ReadReady)
-            {
-                var count = Socket.Receive(buffer.Span, SocketFlags.None, out var error);
-                if (error == SocketError.Success)
-                {
-                    // A stream read returns all that is there up to the buffer's size: a short one emptied the socket.
-                    if (count < buffer.Length && count > 0 && _watcher.Hub is not null && Socket.SocketType == SocketType.Stream) _watcher.ReadReady = false;
-                    return count;
-                }
-                if (error != SocketError.WouldBlock) throw new SocketException((int)error);
-                if (_watcher.Hub is not null) _watcher.ReadReady = false;
-            }
+            var count = Socket.Receive(buffer.Span, SocketFlags.None, out var error);
+            if (error == SocketError.Success) return count;
+            if (error != SocketError.WouldBlock) throw new SocketException((int)error);
             await WaitReadyAsync(write: false, cancellationToken);
         }
     }

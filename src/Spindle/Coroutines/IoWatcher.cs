@@ -6,8 +6,6 @@ namespace Spindle.Coroutines;
 /// A socket's registration with the hub's selector (once, for both directions, edge-triggered) and the greenlets parked
 /// on it: at most one reader and one writer, as in gevent. An edge that arrives while nobody is parked is simply lost:
 /// every operation tries the socket first and parks only on EAGAIN, so it never misses data that is already there.
-/// Like mio, it also remembers readiness: after a short read (everything there was taken) or an EAGAIN, the next read
-/// parks without asking the kernel again, and the next edge sets it ready. That saves a syscall per round trip.
 /// </summary>
 internal sealed class IoWatcher(object fileObject)
 {
@@ -15,9 +13,6 @@ internal sealed class IoWatcher(object fileObject)
     private int _readerSeq;
     private Greenlet? _writer;
     private int _writerSeq;
-
-    /// <summary>Whether a read may find data (unknown counts as yes); cleared by a short read or EAGAIN, set by an edge.</summary>
-    public bool ReadReady { get; set; } = true;
 
     /// <summary>What is registered with the selector.</summary>
     public object FileObject => fileObject;
@@ -53,7 +48,6 @@ internal sealed class IoWatcher(object fileObject)
     /// <summary>The selector reported readiness: wakes the parked reader and/or writer.</summary>
     public void OnReady(Hub hub, SelectorEvents events)
     {
-        if ((events & SelectorEvents.Read) != 0) ReadReady = true;
         if ((events & SelectorEvents.Read) != 0 && _reader is { } reader)
         {
             _reader = null;

@@ -153,6 +153,35 @@ public class HubSocketTests : LeakCheckedTest
     });
 
     [Fact]
+    public void End_of_stream_arriving_with_the_last_data_is_not_missed() => FreshThread.Run(() =>
+    {
+        using var listener = new HubSocket();
+        listener.Bind(AnyLoopback);
+        listener.Listen();
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.Connect(listener.LocalEndPoint!);
+        var reader = Hub.Spawn(async () =>
+        {
+            using var connection = await listener.AcceptAsync();
+            var buffer = new byte[1024];
+            var reads = new List<int>();
+            int count;
+            do
+            {
+                count = await connection.ReceiveAsync(buffer); // the first waits: the socket is registered with the hub
+                reads.Add(count);
+            }
+            while (count > 0);
+            return reads;
+        });
+        Hub.Sleep(Short);
+        client.Send("abc"u8); // data and FIN together: one edge, a short read, then the end
+        client.Shutdown(SocketShutdown.Send);
+        Assert.True(reader.Join(TimeSpan.FromSeconds(10)), "the reader missed the end of the stream");
+        Assert.Equal([3, 0], reader.Value);
+    });
+
+    [Fact]
     public void Closing_a_socket_wakes_the_coroutine_waiting_on_it() => FreshThread.Run(() =>
     {
         using var listener = new HubSocket();
