@@ -9,11 +9,6 @@ public class HubGroupTests : LeakCheckedTest
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
 
-    private sealed class BoomException : Exception
-    {
-        public BoomException() : base("boom") { }
-    }
-
     [Fact]
     public void A_nursery_waits_for_every_child() => FreshThread.Run(() =>
     {

@@ -9,11 +9,6 @@ public class HubPrimitiveTests : LeakCheckedTest
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
 
-    private sealed class BoomException : Exception
-    {
-        public BoomException() : base("boom") { }
-    }
-
     [Fact]
     public void Event_Set_wakes_every_waiter_and_a_wait_times_out_with_false() => FreshThread.Run(() =>
     {

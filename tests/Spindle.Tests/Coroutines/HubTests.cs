@@ -9,11 +9,6 @@ public class HubTests : LeakCheckedTest
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
 
-    private sealed class BoomException : Exception
-    {
-        public BoomException() : base("boom") { }
-    }
-
     [Fact]
     public void Seed_heng_ha_heiheihei_sleep_together_and_finish_in_order_of_their_sleeps() => FreshThread.Run(() =>
     {
