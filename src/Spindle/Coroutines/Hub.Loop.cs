@@ -12,7 +12,6 @@ public sealed partial class Hub
     private int _batch;            // ready items left before the loop looks at IO and timers again
     private int _awaiting;         // greenlets inside an await of a .NET task
     private int _ioWaiters;        // greenlets parked on a socket
-    private int _keepAlive;        // things that will wake someone later although nothing waits (servers)
     private int _wakeRequested;    // set by posters; the hub clears it before it sleeps
     private volatile bool _sleeping;
 
@@ -93,9 +92,6 @@ public sealed partial class Hub
     /// <summary>Uncounts a parked IO waiter.</summary>
     internal void IoWaitEnds() => _ioWaiters--;
 
-    /// <summary>Keeps the loop alive while a server listens (its accept loop may wait for nothing else).</summary>
-    internal void AddKeepAlive(int delta) => _keepAlive += delta;
-
     /// <summary>Starts watching a socket for both directions, edge-triggered: a watcher is registered once per socket.</summary>
     internal void Register(IoWatcher watcher) => _selector.Register(watcher.FileObject, SelectorEvents.Read | SelectorEvents.Write, watcher);
 
@@ -172,7 +168,7 @@ public sealed partial class Hub
                 var ticks = _timers.NextDeadline - Stopwatch.GetTimestamp();
                 timeout = ticks <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((double)ticks / Stopwatch.Frequency);
             }
-            else if (_ioWaiters == 0 && _awaiting == 0 && _keepAlive == 0)
+            else if (_ioWaiters == 0 && _awaiting == 0)
             {
                 return false;
             }
