@@ -7,7 +7,10 @@ internal static class BenchCatalogue
     public static IReadOnlyList<BenchSuite> All { get; } =
     [
         ProcessStartBench.Suite,
+        ManagerBench.Suite,
         CoroutineBench.Suite,
+        EchoBench.Suite,
+        SelectorsBench.Suite,
     ];
 
     /// <summary>The suite called <paramref name="name"/> (case-insensitive), or null.</summary>

@@ -13,11 +13,16 @@ internal delegate void EchoChunk(Socket connection, Span<byte> data);
 /// </summary>
 internal static class HubEcho
 {
+    /// <summary>The model.</summary>
+    public static EchoModel Model { get; } = new("hub",
+        "gevent's model on Spindle's hub: a coroutine per connection on one thread, every wait a switch to its epoll loop",
+        static server => Serve(server.Listener, server.Opened, server.Received, server.Closed, server.Stopping));
+
     /// <summary>What one receive may take (the other models' buffer size).</summary>
-    public const int BufferSize = 16 * 1024;
+    public const int BufferSize = EchoServer.BufferSize;
 
     /// <summary>
-    /// Serves <paramref name="listener"/> on the calling thread's hub until <paramref name="stopping"/> is cancelled (from
+    /// Serves <paramref name="listener"/> (left open: its owner closes it) on the calling thread's hub until <paramref name="stopping"/> is cancelled (from
     /// any thread), then returns with every connection closed. Each connection is reported to <paramref name="opened"/>,
     /// each chunk to <paramref name="received"/> before it is echoed, and each close to <paramref name="closed"/> (after the
     /// hub let go of the socket). A client that resets, vanishes or never reads only loses its own connection.
@@ -29,7 +34,7 @@ internal static class HubEcho
         // One receive buffer for every connection: coroutines run one at a time and each is done with the buffer
         // (sent, or copied when the client's window is full) before it yields.
         var shared = new byte[BufferSize];
-        using var server = new HubStreamServer(listener, connection => TalkAsync(connection, shared, opened, received, closed));
+        using var server = new HubStreamServer(listener, connection => TalkAsync(connection, shared, opened, received, closed), leaveOpen: true);
         using var stop = stopping.UnsafeRegister(static s =>
         {
             var (owner, running) = ((Hub, HubStreamServer))s!;

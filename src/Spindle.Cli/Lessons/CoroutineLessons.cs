@@ -130,18 +130,9 @@ internal static class CoroutineLessons
     private static void EchoServer(LessonContext say)
     {
         const int clients = 400, messages = 3;
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(clients);
-        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        using var server = Echo.EchoServer.Listen(IPAddress.Loopback, 0);
         using var stop = new CancellationTokenSource();
-        var connections = 0;
-        var serverThread = new Thread(() => HubEcho.Serve(listener,
-            _ => Interlocked.Increment(ref connections),
-            static (_, data) => Upper(data),
-            _ => { },
-            stop.Token)) { Name = "hub echo server" };
-        serverThread.Start();
+        var serving = server.ServeInBackground(HubEcho.Model, stop.Token); // spindle echo serve --model hub
         try
         {
             OnHubThread(() =>
@@ -151,7 +142,7 @@ internal static class CoroutineLessons
                 var talkers = Enumerable.Range(1, clients).Select(i => Hub.Spawn(async () =>
                 {
                     using var client = new HubSocket { Timeout = Patience };
-                    await client.ConnectAsync(IPAddress.Loopback, port);
+                    await client.ConnectAsync(server.EndPoint);
                     var buffer = new byte[1024];
                     var last = "";
                     for (var n = 0; n < messages; n++)
@@ -169,17 +160,9 @@ internal static class CoroutineLessons
         finally
         {
             stop.Cancel();
-            serverThread.Join(Patience);
+            serving.Wait(Patience);
         }
-        say.Line($"  the server handled {Volatile.Read(ref connections)} connections in coroutines on its one thread");
-    }
-
-    private static void Upper(Span<byte> data)
-    {
-        foreach (ref var b in data)
-        {
-            if ((uint)(b - 'a') <= 'z' - 'a') b -= 'a' - 'A';
-        }
+        say.Line($"  the server handled {server.Connections} connections in coroutines on its one thread");
     }
 
     // Each lesson gets a thread of its own: its greenlets and hub stay there, and the hub is destroyed at the end.

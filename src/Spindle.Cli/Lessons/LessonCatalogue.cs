@@ -12,6 +12,7 @@ internal static class LessonCatalogue
         .. FutureLessons.All,
         .. ProcessLessons.All,
         .. IpcLessons.All,
+        .. ManagerLessons.All,
         .. IoLessons.All,
         .. CoroutineLessons.All,
     ];

@@ -16,17 +16,20 @@ namespace Spindle.Coroutines;
 public sealed class HubSocket : IDisposable
 {
     private readonly IoWatcher _watcher;
+    private readonly bool _leaveOpen;
     private bool _disposed;
 
     /// <summary>Creates a TCP/IPv4 (or the given) socket. Python: <c>gevent.socket.socket(family, type, proto)</c>.</summary>
     public HubSocket(AddressFamily family = AddressFamily.InterNetwork, SocketType type = SocketType.Stream, ProtocolType protocol = ProtocolType.Tcp)
         : this(new Socket(family, type, protocol)) { }
 
-    /// <summary>Takes over <paramref name="socket"/> (made non-blocking); disposing this disposes it.</summary>
+    /// <summary>Takes over <paramref name="socket"/> (made non-blocking); disposing this disposes it unless
+    /// <paramref name="leaveOpen"/> (then it only stops watching it).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="socket"/> is null.</exception>
-    public HubSocket(Socket socket)
+    public HubSocket(Socket socket, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(socket);
+        _leaveOpen = leaveOpen;
         socket.Blocking = false;
         Socket = socket;
         _watcher = new IoWatcher(socket);
@@ -157,7 +160,7 @@ public sealed class HubSocket : IDisposable
             _watcher.Cancel(new ObjectDisposedException(nameof(HubSocket), "The socket was closed while a coroutine waited on it."));
             hub.Unregister(_watcher);
         }
-        Socket.Dispose();
+        if (!_leaveOpen) Socket.Dispose();
     }
 
     /// <summary>Python's repr, e.g. <c>&lt;HubSocket 127.0.0.1:5000 -&gt; 127.0.0.1:40312&gt;</c>.</summary>

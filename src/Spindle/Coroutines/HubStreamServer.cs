@@ -28,13 +28,13 @@ public sealed class HubStreamServer : IDisposable
     public HubStreamServer(EndPoint address, Func<HubSocket, Task> handle, int backlog = 1024, int? maxConnections = null)
         : this(Listen(address, backlog), handle, maxConnections) { }
 
-    /// <summary>Serves on a socket that already listens (it is taken over and closed with the server).
-    /// Python: <c>StreamServer(listener_socket, handle)</c>.</summary>
-    public HubStreamServer(Socket listener, Func<HubSocket, Task> handle, int? maxConnections = null)
+    /// <summary>Serves on a socket that already listens (it is taken over and closed with the server, unless
+    /// <paramref name="leaveOpen"/>). Python: <c>StreamServer(listener_socket, handle)</c>.</summary>
+    public HubStreamServer(Socket listener, Func<HubSocket, Task> handle, int? maxConnections = null, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(listener);
         ArgumentNullException.ThrowIfNull(handle);
-        _listener = new HubSocket(listener);
+        _listener = new HubSocket(listener, leaveOpen);
         _handle = handle;
         _handlers = maxConnections is { } max ? new HubPool(max) : new HubGroup();
     }
@@ -89,7 +89,8 @@ public sealed class HubStreamServer : IDisposable
         if (!await _handlers.JoinAsync(timeout ?? TimeSpan.FromSeconds(1)).ConfigureAwait(true)) await _handlers.KillAsync().ConfigureAwait(true);
     }
 
-    /// <summary>Stops accepting and closes the listening socket; running handlers go on. Python: <c>server.close()</c>.</summary>
+    /// <summary>Stops accepting and closes the listening socket (or only stops watching it, when left open); running
+    /// handlers go on. Python: <c>server.close()</c>.</summary>
     public void Close()
     {
         if (_closed) return;
