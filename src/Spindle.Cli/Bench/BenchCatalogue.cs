@@ -8,6 +8,7 @@ internal static class BenchCatalogue
     [
         ProcessStartBench.Suite,
         ManagerBench.Suite,
+        CoroutineBench.Suite,
         EchoBench.Suite,
         SelectorsBench.Suite,
     ];

@@ -14,6 +14,7 @@ internal static class LessonCatalogue
         .. IpcLessons.All,
         .. ManagerLessons.All,
         .. IoLessons.All,
+        .. CoroutineLessons.All,
     ];
 
     /// <summary>The lesson called <paramref name="name"/> (case-insensitive), or null.</summary>
