@@ -17,6 +17,7 @@ internal static class SpindleCommand
             TourCommand.Create(console),
             DemoCommand.Create(console, error),
             BenchCommand.Create(console, error),
+            EchoCommand.Create(console, error),
         };
         root.HelpName = "spindle"; // the apphost's file name; the assembly is Spindle.Cli
 

@@ -8,6 +8,10 @@ internal static class BenchCatalogue
     [
         ProcessStartBench.Suite,
         IpcBench.Suite,
+        ManagerBench.Suite,
+        CoroutineBench.Suite,
+        EchoBench.Suite,
+        SelectorsBench.Suite,
     ];
 
     /// <summary>The suite called <paramref name="name"/> (case-insensitive), or null.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Spectre.Console;
 
 namespace Spindle.Cli.Bench;
@@ -47,6 +48,24 @@ internal sealed class BenchContext(IAnsiConsole console, bool vsPython, string o
         }
         _peerRuns[key] = figures;
         return figures;
+    }
+
+    /// <summary>
+    /// A start info that runs a peer script as a long-lived process (<c>python3 SCRIPT ARGS…</c>, e.g. a server that
+    /// Spindle's own client drives); null without <c>--vs-python</c> or when the script is missing (said once).
+    /// </summary>
+    public ProcessStartInfo? PythonProcess(string script, params string[] args)
+    {
+        if (!vsPython) return null;
+        if (PythonPeer.FindScript(script) is not { } path)
+        {
+            Progress($"python peer {script} not found (../shared/peers/python or bench/peers): no ratios for it");
+            return null;
+        }
+        var psi = new ProcessStartInfo(PythonPeer.Interpreter) { WorkingDirectory = Path.GetDirectoryName(path)!, UseShellExecute = false };
+        psi.ArgumentList.Add(path);
+        foreach (var arg in args) psi.ArgumentList.Add(arg);
+        return psi;
     }
 
     /// <summary>The median of a peer figure, or null when the peer did not report it.</summary>

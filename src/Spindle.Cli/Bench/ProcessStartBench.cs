@@ -42,24 +42,17 @@ internal static class ProcessStartBench
     private static double Median(Action start)
     {
         for (var i = 0; i < 3; i++) start(); // warm-up: page cache, JIT of the parent's side, spares booted
-        var times = new double[Runs];
-        for (var i = 0; i < Runs; i++)
+        return BenchStatistics.Median(Enumerable.Range(0, Runs).Select(_ =>
         {
             var clock = Stopwatch.StartNew();
             start();
-            times[i] = clock.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return times[Runs / 2];
+            return clock.Elapsed.TotalMilliseconds;
+        }));
     }
 
     private static void BareStart()
     {
-        var self = Environment.ProcessPath!;
-        var psi = new ProcessStartInfo(self) { UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(ProcessStartBench).Assembly.Location);
-        psi.ArgumentList.Add("--noop");
-        using var p = Process.Start(psi)!;
+        using var p = Process.Start(CliProcess.StartInfo("--noop"))!;
         p.WaitForExit();
     }
 

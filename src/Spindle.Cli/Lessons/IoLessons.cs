@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Spindle.Cli.Echo;
 using Spindle.Ipc;
 using Spindle.Processes;
 using Spindle.Selectors;
@@ -24,6 +26,8 @@ internal static class IoLessons
             "non-blocking accept and recv: the loop asks again and again (the seed warns against it)", NonBlocking),
         Lesson.Create("io-select-echo", "seed 001 (select server and client)",
             "the seed's select server: inputs/outputs lists and a message queue per connection, upper-casing echo", SelectEcho),
+        Lesson.Create("io-echo-models", "seed 000 §7.5, seed 004 (the 400-client load)",
+            "the echo server in every IO model (blocking, threads, nonblocking, select, poll, epoll, async) under one load client", EchoModelsCompared),
         Lesson.Create("io-epoll-selector", "seed 000 §7.5.7 (selectors)",
             "Selector.CreateDefault() is epoll on Linux; each key carries its callback, as Python's selectors docs do", EpollEcho),
         Lesson.Create("signal-alarm-pause", "seed 003 (signal)",
@@ -84,14 +88,19 @@ internal static class IoLessons
 
     private static void SelectEcho(LessonContext say)
     {
-        using var server = Listen();
-        server.Blocking = false;
-        var serverThread = new SpindleThread(() => ServeWithSelect(server, 2, say), name: "select-server");
-        serverThread.Start();
+        // The server is the `select` model of `spindle echo serve`: seed 001's, line for line (src/Spindle.Cli/Echo/SelectEcho.cs).
+        using var closed = new CountdownEvent(2);
+        using var server = EchoServer.Listen(IPAddress.Loopback, 0, line =>
+        {
+            say.Line($"  server: {line}");
+            if (line == "conn closed") closed.Signal();
+        });
+        using var stop = new CancellationTokenSource();
+        var serving = server.ServeInBackground(Echo.SelectEcho.Model, stop.Token);
         for (var c = 1; c <= 2; c++)
         {
             using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            s.Connect(IPAddress.Loopback, PortOf(server));
+            s.Connect(server.EndPoint);
             foreach (var msg in new[] { $"hello from client {c}", "select" })
             {
                 s.Send(Encoding.UTF8.GetBytes(msg)); // Python: s.sendall(msg)
@@ -99,56 +108,29 @@ internal static class IoLessons
                 say.Line($"  client {c}: Received '{Encoding.UTF8.GetString(reply, 0, s.Receive(reply))}'");
             }
         }
-        serverThread.Join();
+        closed.Wait(Patience);
+        stop.Cancel();
+        serving.Wait(Patience);
+        say.Note("the server is src/Spindle.Cli/Echo/SelectEcho.cs; run it with `spindle echo serve --model select --verbose`");
     }
 
-    // Seed 001, line for line: r_list, w_list, exception_list = select.select(inputs, outputs, []).
-    private static void ServeWithSelect(Socket server, int clients, LessonContext say)
+    private static void EchoModelsCompared(LessonContext say)
     {
-        var inputs = new List<Socket> { server };
-        var outputs = new List<Socket>();
-        var queues = new Dictionary<Socket, Queue<byte[]>>();
-        var served = 0;
-        while (served < clients || inputs.Count > 1)
+        const int clients = 10, rounds = 100;
+        say.Line($"the same echo server in every IO model, each driven by {clients} clients × {rounds} round trips of 64 bytes:");
+        foreach (var model in EchoModels.All)
         {
-            var (readable, writable, _) = Multiplex.Select(inputs, outputs, [], Patience);
-            if (readable.Count == 0 && writable.Count == 0) break; // a tour must end even if a client vanished
-            foreach (var s in readable)
-            {
-                if (s == server)
-                {
-                    var conn = s.Accept();
-                    conn.Blocking = false;
-                    say.Line($"  server: got new conn from {conn.RemoteEndPoint}");
-                    inputs.Add(conn);
-                    queues[conn] = new Queue<byte[]>();
-                    served++;
-                    continue;
-                }
-                var data = new byte[1024];
-                var n = 0;
-                try { n = s.Receive(data); }
-                catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset) { }
-                if (n == 0)
-                {
-                    say.Line("  server: conn closed");
-                    inputs.Remove(s);
-                    outputs.Remove(s);
-                    queues.Remove(s);
-                    s.Dispose();
-                    continue;
-                }
-                say.Line($"  server: recv data [{Encoding.UTF8.GetString(data, 0, n)}]");
-                queues[s].Enqueue(data[..n]);
-                if (!outputs.Contains(s)) outputs.Add(s);
-            }
-            foreach (var s in writable)
-            {
-                if (queues.TryGetValue(s, out var q) && q.TryDequeue(out var message))
-                    s.Send(Encoding.UTF8.GetBytes(Upper(message, message.Length)));
-                else outputs.Remove(s); // queue.Empty: nothing more to write to it
-            }
+            using var server = EchoServer.Listen(IPAddress.Loopback, 0);
+            using var stop = new CancellationTokenSource();
+            var serving = server.ServeInBackground(model, stop.Token);
+            EchoLoadResult result;
+            using (var load = EchoLoad.Connect(server.EndPoint, clients, size: 64)) result = load.Run(rounds, Patience);
+            stop.Cancel();
+            serving.Wait(Patience);
+            say.Line(string.Create(CultureInfo.InvariantCulture,
+                $"  {model.Name,-12} {result.RoundTripsPerSecond,9:N0} round trips/s, p50 {result.Percentile(50),6:N0} µs, p99 {result.Percentile(99),7:N0} µs"));
         }
+        say.Note("a short run in one process: `spindle bench echo` measures each model in its own, beside Python's selectors server; `spindle echo serve --model NAME` serves one");
     }
 
     private static void EpollEcho(LessonContext say)

@@ -3,29 +3,28 @@ using System.Diagnostics;
 namespace Spindle.Ipc;
 
 /// <summary>
-/// How long a streaming side (a pipe's reader, a queue ring's reader or writer) polls for its peer before it sleeps,
-/// learnt from what happened. A sleep and wake-up costs ≈ 35–45 µs on this VM while a busy peer answers within a few
-/// microseconds, so spinning up to <see cref="Longest"/> pays — on a quiet machine. After a spin that gave up, a sleep
-/// that ended soon (sooner than the longest spin) means spinning longer would have met the peer: the spin grows. A
-/// long sleep — an idle peer, or a machine too busy for spinning to pay, where the spinner takes the CPU its peer
-/// needs — halves it.
+/// How long a side that waits for its peer spins before it blocks (a manager connection, a pipe's receiver, a process
+/// queue's reader or writer): a hand-off that blocks costs a sleep and a wake-up on each side (25–45 µs on a VM whose
+/// idle vCPUs halt), while a peer that answers within microseconds is caught by the spin. The budget stays at its
+/// maximum while waits end within it, halves when they do not — an idle peer, or a machine too busy for spinning to
+/// pay — and comes back after a wait that blocked only briefly (a longer spin would have caught it).
 /// </summary>
-internal sealed class AdaptiveSpin
+internal struct AdaptiveSpin
 {
-    /// <summary>The longest spin: about what a sleep and a wake-up cost here.</summary>
-    public static readonly long Longest = Stopwatch.Frequency / 20_000; // 50 µs
+    private static readonly long s_max = Stopwatch.Frequency * 50 / 1_000_000; // 50 µs
 
-    private static readonly long Step = Stopwatch.Frequency / 1_000_000; // 1 µs
+    private long _shortfall; // how far below the maximum the budget is: 0 (the default) spins fully
 
-    private long _budget = Longest;
+    /// <summary>When a spin that starts at <paramref name="start"/> gives up.</summary>
+    public readonly long EndOf(long start) => start + s_max - _shortfall;
 
-    /// <summary>Stopwatch ticks to spin now.</summary>
-    public long Budget => Volatile.Read(ref _budget);
+    /// <summary>The peer answered during the spin.</summary>
+    public void Caught() => _shortfall = 0;
 
-    /// <summary>Learns from the sleep of <paramref name="slept"/> ticks that followed a spin that gave up.</summary>
-    public void AfterSleep(long slept)
+    /// <summary>The spin gave up and the wait blocked; <paramref name="start"/> is when the spin began.</summary>
+    public void Blocked(long start)
     {
-        var budget = Volatile.Read(ref _budget);
-        Volatile.Write(ref _budget, slept < Longest ? Math.Min(Longest, budget * 2 + Step) : budget / 2);
+        var budget = s_max - _shortfall;
+        _shortfall = Stopwatch.GetTimestamp() - start < 4 * s_max ? 0 : s_max - budget / 2;
     }
 }

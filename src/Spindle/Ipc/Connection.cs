@@ -27,7 +27,7 @@ public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Con
     private readonly Lock _receiveLock = new();
     private readonly bool _readable;
     private readonly bool _writable;
-    private readonly AdaptiveSpin _receiveSpin = new();
+    private AdaptiveSpin _receiveSpin; // guarded by _receiveLock
     private volatile string? _unreadable;
 
     internal Connection(int fd, bool readable, bool writable)
@@ -257,7 +257,7 @@ public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Con
     private int ReadLength(int fd, int? maxLength)
     {
         Span<byte> header = stackalloc byte[8];
-        ReadableWait.SpinThenWait(fd, _receiveSpin);
+        ReadableWait.SpinThenWait(fd, ref _receiveSpin);
         if (!ReadExact(fd, header[..4], atMessageStart: true))
             throw new EndOfStreamException("The other end of the connection is closed and every message has been read.");
         long length = BinaryPrimitives.ReadInt32BigEndian(header);

@@ -65,8 +65,8 @@ internal sealed unsafe class MessageRing
     private readonly byte* _base;
     private readonly byte* _data;
     private readonly long _mask;
-    private readonly AdaptiveSpin _readerSpin = new();
-    private readonly AdaptiveSpin _writerSpin = new();
+    private AdaptiveSpin _readerSpin;
+    private AdaptiveSpin _writerSpin;
     private long _seenTail; // this process's last look at the tail (only grows, so a stale value under-reports room)
     private long _seenHead;
 
@@ -176,7 +176,7 @@ internal sealed unsafe class MessageRing
     /// <summary>Reserves a slot, waiting until <paramref name="deadline"/>; false on timeout.</summary>
     public bool ReserveSlot(Deadline deadline, CancellationToken cancellationToken)
     {
-        if (Await(static (r, _) => r.TryReserveSlot(), 0, GetCount, PutterSleepers, counted: true, _writerSpin, deadline, cancellationToken)) return true;
+        if (Await(static (r, _) => r.TryReserveSlot(), 0, GetCount, PutterSleepers, counted: true, ref _writerSpin, deadline, cancellationToken)) return true;
         // A slot freed for us while we were giving up goes to the next sleeper.
         if (Volatile.Read(ref *PutterSleepers) > 0 && HasFreeSlot) FutexWait.Wake(GetCount, 1);
         return false;
@@ -227,7 +227,7 @@ internal sealed unsafe class MessageRing
 
     /// <summary>Waits until no task is unfinished; false on timeout.</summary>
     public bool WaitAllDone(Deadline deadline, CancellationToken cancellationToken) =>
-        Await(static (r, _) => r.UnfinishedCount == 0, 0, JoinSeq, JoinSleepers, counted: true, _writerSpin, deadline, cancellationToken);
+        Await(static (r, _) => r.UnfinishedCount == 0, 0, JoinSeq, JoinSleepers, counted: true, ref _writerSpin, deadline, cancellationToken);
 
     // ----- locks -----
 
@@ -364,7 +364,7 @@ internal sealed unsafe class MessageRing
     /// <summary>Waits until at least <paramref name="atLeast"/> bytes are free; returns the free bytes.</summary>
     private int WaitForRoom(int atLeast, CancellationToken cancellationToken)
     {
-        Await(static (r, n) => r.Room() >= n, atLeast, TailWord, WriterAsleep, counted: false, _writerSpin, Deadline.Infinite, cancellationToken);
+        Await(static (r, n) => r.Room() >= n, atLeast, TailWord, WriterAsleep, counted: false, ref _writerSpin, Deadline.Infinite, cancellationToken);
         return Room();
     }
 
@@ -497,7 +497,7 @@ internal sealed unsafe class MessageRing
     {
         long tail = *Tail;
         bool arrived = Await(static (r, t) => Volatile.Read(ref *r.Head) > t, tail, HeadWord, ReaderAsleep, counted: false,
-            _readerSpin, Deadline.Infinite, cancellationToken, stalled: static (r, t) => r.EndFrameOfDeadWriter(t));
+            ref _readerSpin, Deadline.Infinite, cancellationToken, stalled: static (r, t) => r.EndFrameOfDeadWriter(t));
         return arrived ? Available(tail, end) : -1;
     }
 
@@ -526,7 +526,7 @@ internal sealed unsafe class MessageRing
     /// <summary>Waits until at least <paramref name="count"/> bytes are readable, until the deadline; false on timeout.</summary>
     private bool WaitForBytes(int count, Deadline deadline, CancellationToken cancellationToken) =>
         Await(static (r, n) => r._seenHead - *r.Tail >= n || (r._seenHead = Volatile.Read(ref *r.Head)) - *r.Tail >= n, count,
-            HeadWord, ReaderAsleep, counted: false, _readerSpin, deadline, cancellationToken);
+            HeadWord, ReaderAsleep, counted: false, ref _readerSpin, deadline, cancellationToken);
 
     /// <summary>Frees bytes up to <paramref name="tail"/>, then wakes a writer that sleeps for room.</summary>
     private void Advance(long tail)
@@ -561,23 +561,26 @@ internal sealed unsafe class MessageRing
     /// <summary>
     /// Waits until <paramref name="ready"/> holds or the deadline passes: spins as long as <paramref name="spin"/> says
     /// (at most about the cost of a sleep and a wake-up), then sleeps on <paramref name="word"/> (which the other side
-    /// changes, then wakes), telling <paramref name="spin"/> how long it slept. The sleeper says so in
+    /// changes, then wakes), telling <paramref name="spin"/> how it went. The sleeper says so in
     /// <paramref name="asleep"/>: as a count when any number may sleep there, or as a flag that the waker clears, when
     /// only the holder of a side sleeps there — so a busy other side pays one wake-up per sleep, not one per item.
     /// <paramref name="stalled"/> runs after a whole slice without news; true ends the wait (returning false).
     /// </summary>
-    private bool Await(Condition ready, long argument, int* word, int* asleep, bool counted, AdaptiveSpin spin, Deadline deadline,
+    private bool Await(Condition ready, long argument, int* word, int* asleep, bool counted, ref AdaptiveSpin spin, Deadline deadline,
         CancellationToken cancellationToken, Condition? stalled = null)
     {
         if (ready(this, argument)) return true;
         if (deadline.HasExpired) return false;
-        long now = Stopwatch.GetTimestamp(), stop = now + spin.Budget;
-        for (int spins = 1; now < stop; spins++)
+        long start = Stopwatch.GetTimestamp(), stop = spin.EndOf(start);
+        for (int spins = 1; Stopwatch.GetTimestamp() < stop; spins++)
         {
             Thread.SpinWait(4);
-            if (ready(this, argument)) return true;
+            if (ready(this, argument))
+            {
+                spin.Caught();
+                return true;
+            }
             if ((spins & 63) == 0) Thread.Yield(); // on a busy machine the other side may be waiting for this very CPU
-            now = Stopwatch.GetTimestamp();
         }
         try
         {
@@ -585,7 +588,7 @@ internal sealed unsafe class MessageRing
         }
         finally
         {
-            spin.AfterSleep(Stopwatch.GetTimestamp() - now);
+            spin.Blocked(start);
         }
     }
 

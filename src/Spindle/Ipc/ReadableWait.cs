@@ -11,19 +11,22 @@ internal static unsafe class ReadableWait
     /// <paramref name="spin"/> says: a peer that answers within microseconds is then met without a sleep and a
     /// wake-up (≈ 35–45 µs here), which is what bounds a blocking ping-pong.
     /// </summary>
-    internal static void SpinThenWait(int fd, AdaptiveSpin spin)
+    internal static void SpinThenWait(int fd, ref AdaptiveSpin spin)
     {
         var poll = new PollFd { Fd = fd, Events = Libc.POLLIN };
-        long stop = Stopwatch.GetTimestamp() + spin.Budget;
+        long start = Stopwatch.GetTimestamp(), stop = spin.EndOf(start);
         do
         {
-            if (Libc.Poll(&poll, 1, 0) != 0) return;
+            if (Libc.Poll(&poll, 1, 0) != 0)
+            {
+                spin.Caught();
+                return;
+            }
             Thread.Yield(); // on a busy machine the peer may be waiting for this very CPU
         }
         while (Stopwatch.GetTimestamp() < stop);
-        long asleep = Stopwatch.GetTimestamp();
         Wait(fd, Deadline.Infinite);
-        spin.AfterSleep(Stopwatch.GetTimestamp() - asleep);
+        spin.Blocked(start);
     }
 
     /// <summary>poll(2) for input (or hang-up) until <paramref name="deadline"/>; EINTR resumes with the time left.</summary>

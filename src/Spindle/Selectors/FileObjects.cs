@@ -32,7 +32,9 @@ internal static class FileObjects
                 return TryHandle(safeHandle, fileObject, out fd, out error);
             case IHasFileDescriptor owner:
                 fd = owner.FileDescriptor;
-                break;
+                if (fd >= 0) return true;
+                error = Closed(fileObject); // −1 is how IHasFileDescriptor says "closed", as Socket and SafeHandle say it by throwing
+                return false;
             default:
                 error = new ArgumentException(
                     $"Invalid file object: {fileObject.GetType()}; expected a Socket, a SafeHandle, an IHasFileDescriptor or an int fd.",
@@ -40,7 +42,7 @@ internal static class FileObjects
                 return false;
         }
         if (fd >= 0) return true;
-        error = new ArgumentException($"Invalid file descriptor: {fd} (is the {fileObject.GetType().Name} closed?).", nameof(fileObject));
+        error = new ArgumentException($"Invalid file descriptor: {fd}.", nameof(fileObject));
         return false;
     }
 

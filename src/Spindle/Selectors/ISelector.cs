@@ -23,7 +23,8 @@ public interface ISelector : IDisposable
 
     /// <summary>Changes the events and data of a registration. Python: <c>modify(fileobj, events, data=None)</c>.</summary>
     /// <exception cref="KeyNotFoundException">It is not registered (Python <c>KeyError</c>).</exception>
-    /// <exception cref="ArgumentException">An invalid event mask (Python <c>ValueError</c>).</exception>
+    /// <exception cref="ArgumentException">An invalid event mask (Python <c>ValueError</c>), or a descriptor the kernel no longer
+    /// knows (closed): then, as Python, the registration is dropped.</exception>
     SelectorKey Modify(object fileObject, SelectorEvents events, object? data = null);
 
     /// <summary>
@@ -54,6 +55,6 @@ public interface ISelector : IDisposable
     /// <summary>The key of a registration, if any. Python: <c>get_map().get(fileobj)</c>.</summary>
     bool TryGetKey(object fileObject, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SelectorKey? key);
 
-    /// <summary>Every registration, by descriptor (a live read-only view). Python: <c>get_map()</c>.</summary>
+    /// <summary>Every registration, by descriptor (a live read-only view, empty once the selector is disposed). Python: <c>get_map()</c>.</summary>
     IReadOnlyDictionary<int, SelectorKey> Keys { get; }
 }

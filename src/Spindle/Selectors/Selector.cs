@@ -19,7 +19,7 @@ public abstract class Selector : ISelector
     private volatile bool _disposed;
 
     /// <summary>Only Spindle's mechanisms derive from this class.</summary>
-    private protected Selector() => Keys = new ReadOnlyDictionary<int, SelectorKey>(_keys);
+    private protected Selector() => Keys = new KeyView(this);
 
     /// <summary>The best selector for this platform: <see cref="EpollSelector"/> on Linux, <see cref="PollSelector"/> elsewhere.
     /// Python: <c>selectors.DefaultSelector()</c>.</summary>
@@ -67,7 +67,20 @@ public abstract class Selector : ISelector
         ValidateEvents(events);
         var key = Lookup(fileObject) ?? throw NotRegistered(fileObject);
         if (key.Events == events && ReferenceEquals(key.Data, data)) return key;
-        if (key.Events != events) ModifyCore(key.Fd, events);
+        if (key.Events != events)
+        {
+            try
+            {
+                ModifyCore(key.Fd, events);
+            }
+            catch
+            {
+                // As Python (bpo-30014): a registration the kernel refused to change (its descriptor closed) is dropped.
+                _keys.Remove(key.Fd);
+                RemoveCore(key.Fd);
+                throw;
+            }
+        }
         var changed = key with { Events = events, Data = data };
         _keys[key.Fd] = changed;
         return changed;
@@ -152,7 +165,7 @@ public abstract class Selector : ISelector
         if (_disposed) return;
         _disposed = true;
         WakeIfAlive();
-        // The keys stay (Keys refuses access once disposed): a Select still finishing on another thread may read them.
+        // The keys stay (views of them read as empty once disposed): a Select still finishing on another thread may read them.
         _lifetime?.Dispose();
     }
 
@@ -266,6 +279,28 @@ public abstract class Selector : ISelector
     {
         ulong value;
         _ = Libc.ReadFd(_wakeFd, (byte*)&value, sizeof(ulong));
+    }
+
+    /// <summary>The live view <see cref="Keys"/> hands out: empty once the selector is closed, as Python's <c>get_map()</c> mapping.</summary>
+    private sealed class KeyView(Selector owner) : IReadOnlyDictionary<int, SelectorKey>
+    {
+        private IReadOnlyDictionary<int, SelectorKey> Live => owner._disposed ? ReadOnlyDictionary<int, SelectorKey>.Empty : owner._keys;
+
+        public int Count => Live.Count;
+
+        public IEnumerable<int> Keys => Live.Keys;
+
+        public IEnumerable<SelectorKey> Values => Live.Values;
+
+        public SelectorKey this[int key] => Live[key];
+
+        public bool ContainsKey(int key) => Live.ContainsKey(key);
+
+        public bool TryGetValue(int key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out SelectorKey value) => Live.TryGetValue(key, out value);
+
+        public IEnumerator<KeyValuePair<int, SelectorKey>> GetEnumerator() => Live.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>Owns the kernel objects; its reference count keeps them open while a wait uses them.</summary>

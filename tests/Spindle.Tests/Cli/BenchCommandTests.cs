@@ -1,4 +1,3 @@
-using Spindle.Cli;
 using Spindle.Cli.Bench;
 using Spindle.Cli.Commands;
 using Spindle.Tests.Support;
@@ -7,18 +6,10 @@ namespace Spindle.Tests.Cli;
 
 public sealed class BenchCommandTests : LeakCheckedTest
 {
-    private static (int ExitCode, string Output, string Error) Spindle(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = SpindleCommand.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public void Bench_list_names_every_suite_with_its_title()
     {
-        var (code, output, _) = Spindle("bench", "--list");
+        var (code, output, _) = SpindleCli.Run("bench", "--list");
         Assert.Equal(0, code);
         Assert.All(BenchCatalogue.All, suite =>
         {
@@ -30,7 +21,7 @@ public sealed class BenchCommandTests : LeakCheckedTest
     [Fact]
     public void Bench_of_an_unknown_suite_exits_2_and_runs_nothing()
     {
-        var (code, output, error) = Spindle("bench", "no-such-suite");
+        var (code, output, error) = SpindleCli.Run("bench", "no-such-suite");
         Assert.Equal(BenchCommand.UnknownSuite, code);
         Assert.Contains("no suite named 'no-such-suite'", error, StringComparison.Ordinal);
         Assert.Equal("", output);

@@ -1,5 +1,4 @@
 using Spectre.Console;
-using Spindle.Cli;
 using Spindle.Cli.Commands;
 using Spindle.Cli.Lessons;
 using Spindle.Tests.Threading;
@@ -14,18 +13,10 @@ public sealed class CliTests : SpindleThreadLeakCheckedTest
 
     public static TheoryData<string> ThreadLessonNames => [.. ThreadLessons.All.Select(l => l.Name)];
 
-    private static (int ExitCode, string Output, string Error) Spindle(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = SpindleCommand.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public void Demo_list_lists_every_thread_lesson_with_its_seed_and_title()
     {
-        var (code, output, _) = Spindle("demo", "--list");
+        var (code, output, _) = SpindleCli.Run("demo", "--list");
         Assert.Equal(0, code);
         Assert.All(ThreadLessons.All, lesson =>
         {
@@ -39,7 +30,7 @@ public sealed class CliTests : SpindleThreadLeakCheckedTest
     [MemberData(nameof(ThreadLessonNames))]
     public void Demo_runs_the_lesson_and_shows_its_source(string name)
     {
-        var (code, output, error) = Spindle("demo", name);
+        var (code, output, error) = SpindleCli.Run("demo", name);
         Assert.True(code == 0, $"exit {code}: {output}{error}");
         Assert.DoesNotContain("FAILED", output, StringComparison.Ordinal);
         Assert.Contains($"lesson {name}", output, StringComparison.Ordinal);
@@ -49,7 +40,7 @@ public sealed class CliTests : SpindleThreadLeakCheckedTest
     [Fact]
     public void Demo_of_an_unknown_lesson_suggests_close_names_and_exits_2()
     {
-        var (code, output, error) = Spindle("demo", "thread-pids");
+        var (code, output, error) = SpindleCli.Run("demo", "thread-pids");
         Assert.Equal(DemoCommand.UnknownLesson, code);
         Assert.Equal(2, code);
         Assert.Contains("no lesson named 'thread-pids'", error, StringComparison.Ordinal);
@@ -60,7 +51,7 @@ public sealed class CliTests : SpindleThreadLeakCheckedTest
     [Fact]
     public void Demo_of_a_name_far_from_all_points_to_the_list()
     {
-        var (code, _, error) = Spindle("demo", "zzzzzzzz");
+        var (code, _, error) = SpindleCli.Run("demo", "zzzzzzzz");
         Assert.Equal(2, code);
         Assert.Contains("spindle demo --list", error, StringComparison.Ordinal);
     }
@@ -68,7 +59,7 @@ public sealed class CliTests : SpindleThreadLeakCheckedTest
     [Fact]
     public void Demo_without_a_name_exits_2()
     {
-        var (code, _, error) = Spindle("demo");
+        var (code, _, error) = SpindleCli.Run("demo");
         Assert.Equal(2, code);
         Assert.Contains("--list", error, StringComparison.Ordinal);
     }
@@ -76,7 +67,7 @@ public sealed class CliTests : SpindleThreadLeakCheckedTest
     [Fact]
     public void Tour_runs_every_lesson_and_summarises()
     {
-        var (code, output, error) = Spindle("tour");
+        var (code, output, error) = SpindleCli.Run("tour");
         Assert.True(code == 0, $"exit {code}: {output}{error}");
         foreach (var lesson in LessonCatalogue.All)
             Assert.Contains($"lesson {lesson.Name}", output, StringComparison.Ordinal);

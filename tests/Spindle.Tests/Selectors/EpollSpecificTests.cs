@@ -27,6 +27,24 @@ public sealed class EpollSpecificTests : LeakCheckedTest
     }
 
     [Fact]
+    public void A_modify_the_kernel_refuses_drops_the_registration_as_Python_does()
+    {
+        var (r, w) = Fds.Pipe();
+        var fd = Fds.DupAtLeast(r, 15_000); // high: no other thread is handed this number while it is closed
+        Fds.Close(r);
+        try
+        {
+            using var selector = new EpollSelector();
+            selector.Register(fd, SelectorEvents.Read);
+            Fds.Close(fd);
+            Assert.Throws<ArgumentException>(() => selector.Modify(fd, SelectorEvents.Write));
+            Assert.Empty(selector.Keys);
+            Assert.Throws<KeyNotFoundException>(() => selector.GetKey(fd));
+        }
+        finally { Fds.Close(w); }
+    }
+
+    [Fact]
     public void Default_is_level_triggered()
     {
         using var selector = (EpollSelector)Selector.CreateDefault();

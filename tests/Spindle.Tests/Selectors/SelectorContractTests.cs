@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
+using Spindle.Ipc;
 using Spindle.Native;
 using Spindle.Selectors;
 using Spindle.Signals;
@@ -20,6 +21,106 @@ public abstract class SelectorContractTests : LeakCheckedTest
 
     /// <summary>Whether descriptors ≥ 1,024 are refused (select(2)).</summary>
     private protected virtual bool LimitedToFdSetSize => false;
+
+    /// <summary>What a wait does about a descriptor closed while registered: the same as Python's selector of that mechanism.</summary>
+    private protected abstract ClosedWhileRegistered ClosedDescriptor { get; }
+
+    /// <summary>Whether regular files can be registered (always ready); epoll refuses them.</summary>
+    private protected virtual bool WatchesRegularFiles => true;
+
+    private protected enum ClosedWhileRegistered
+    {
+        /// <summary>The wait fails with EBADF (select(2)).</summary>
+        Fails,
+
+        /// <summary>The wait reports it ready, so that its reader finds out (poll(2): POLLNVAL).</summary>
+        Reported,
+
+        /// <summary>The kernel dropped it when it closed: never reported (epoll).</summary>
+        Forgotten,
+    }
+
+    [Fact]
+    public void Spindle_connections_can_be_watched_both_duplex_and_simplex()
+    {
+        var (a, b) = Pipe.Create();
+        var (reader, writer) = Pipe.Create(duplex: false);
+        using (a) using (b) using (reader) using (writer)
+        {
+            using var selector = Create();
+            var keyA = selector.Register(a, SelectorEvents.Read, "a");
+            selector.Register(reader, SelectorEvents.Read);
+            var keyWriter = selector.Register(writer, SelectorEvents.Write);
+            Assert.Equal(a.FileDescriptor, keyA.Fd);
+            Assert.Same(keyWriter, Assert.Single(selector.Select(Long)).Key);
+
+            b.SendBytes([1, 2, 3]);
+            writer.Send("hello");
+            var ready = selector.Select(Long).ToList();
+            Assert.Contains(ready, e => ReferenceEquals(e.Key.FileObject, a) && e.Events == SelectorEvents.Read);
+            Assert.Contains(ready, e => ReferenceEquals(e.Key.FileObject, reader) && e.Events == SelectorEvents.Read);
+            Assert.Equal([1, 2, 3], a.RecvBytes());
+            Assert.Equal("hello", reader.Recv<string>());
+
+            // Closed: it can still be unregistered (found by identity), no longer registered.
+            a.Close();
+            Assert.Same(keyA, selector.Unregister(a));
+            Assert.Throws<ObjectDisposedException>(() => selector.Register(a, SelectorEvents.Read));
+        }
+    }
+
+    [Fact]
+    public void Descriptor_closed_while_registered_behaves_as_in_Python_and_can_be_unregistered()
+    {
+        var (r, w) = Fds.Pipe();
+        // Numbered high, so that no other thread is handed the same number while this test holds it closed.
+        var fd = Fds.DupAtLeast(r, LimitedToFdSetSize ? 1000 : 15_000);
+        Fds.Close(r);
+        try
+        {
+            using var selector = Create();
+            var key = selector.Register(fd, SelectorEvents.Read);
+            Fds.Close(fd);
+            switch (ClosedDescriptor)
+            {
+                case ClosedWhileRegistered.Fails:
+                    Assert.Contains("Bad file descriptor", Assert.Throws<IOException>(() => selector.Select(TimeSpan.Zero)).Message, StringComparison.Ordinal);
+                    break;
+                case ClosedWhileRegistered.Reported:
+                    Assert.Equal((key, SelectorEvents.Read), Assert.Single(selector.Select(TimeSpan.Zero)));
+                    break;
+                default:
+                    Assert.Empty(selector.Select(TimeSpan.Zero));
+                    break;
+            }
+            Assert.Same(key, selector.Unregister(fd));
+            Assert.Empty(selector.Select(TimeSpan.Zero));
+        }
+        finally { Fds.Close(w); }
+    }
+
+    [Fact]
+    public void Regular_files_are_always_ready_or_refused_by_epoll()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            using var file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
+            using var selector = Create();
+            if (WatchesRegularFiles)
+            {
+                selector.Register(file, SelectorEvents.Read);
+                Assert.Equal(SelectorEvents.Read, Assert.Single(selector.Select(TimeSpan.Zero)).Events);
+            }
+            else
+            {
+                Assert.Throws<ArgumentException>(() => selector.Register(file, SelectorEvents.Read));
+                Assert.Throws<KeyNotFoundException>(() => selector.GetKey(file));
+                Assert.Empty(selector.Keys);
+            }
+        }
+        finally { File.Delete(path); }
+    }
 
     [Fact]
     public void Pipe_read_end_is_reported_readable_once_data_arrives_with_its_data()
@@ -373,7 +474,7 @@ public abstract class SelectorContractTests : LeakCheckedTest
         var closed = Assert.Throws<ArgumentException>(() => selector.Register(Fds.ClosedDescriptor(), SelectorEvents.Read));
         Assert.Contains("Bad file descriptor", closed.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => selector.Register(-1, SelectorEvents.Read));
-        Assert.Throws<ArgumentException>(() => selector.Register(new FdOwner(-1), SelectorEvents.Read));
+        Assert.Throws<ObjectDisposedException>(() => selector.Register(new FdOwner(-1), SelectorEvents.Read));
         Assert.Throws<ArgumentException>(() => selector.Register("not a file", SelectorEvents.Read));
         Assert.Throws<ArgumentNullException>(() => selector.Register(null!, SelectorEvents.Read));
 
@@ -404,8 +505,14 @@ public abstract class SelectorContractTests : LeakCheckedTest
         {
             var selector = Create();
             selector.Register(r, SelectorEvents.Read);
+            var keys = selector.Keys;
+            Assert.True(keys.ContainsKey(r));
             selector.Dispose();
             selector.Dispose();
+            // A view taken before reads as empty, as Python's get_map() after close().
+            Assert.Empty(keys);
+            Assert.False(keys.ContainsKey(r));
+            Assert.Throws<KeyNotFoundException>(() => keys[r]);
             Assert.Throws<ObjectDisposedException>(() => selector.Register(w, SelectorEvents.Write));
             Assert.Throws<ObjectDisposedException>(() => selector.Unregister(r));
             Assert.Throws<ObjectDisposedException>(() => selector.Modify(r, SelectorEvents.Write));
@@ -426,16 +533,24 @@ public sealed class SelectSelectorTests : SelectorContractTests
     private protected override Selector Create() => new SelectSelector();
 
     private protected override bool LimitedToFdSetSize => true;
+
+    private protected override ClosedWhileRegistered ClosedDescriptor => ClosedWhileRegistered.Fails;
 }
 
 /// <summary>The contract on poll(2).</summary>
 public sealed class PollSelectorTests : SelectorContractTests
 {
     private protected override Selector Create() => new PollSelector();
+
+    private protected override ClosedWhileRegistered ClosedDescriptor => ClosedWhileRegistered.Reported;
 }
 
 /// <summary>The contract on epoll, level-triggered (the default).</summary>
 public sealed class EpollSelectorTests : SelectorContractTests
 {
     private protected override Selector Create() => new EpollSelector();
+
+    private protected override ClosedWhileRegistered ClosedDescriptor => ClosedWhileRegistered.Forgotten;
+
+    private protected override bool WatchesRegularFiles => false;
 }

@@ -18,6 +18,13 @@ internal interface IOwnedLock : ILock
 
     /// <summary>Awaitable twin of <see cref="AcquireRestore"/>; not cancellable, since a condition wait must return holding the lock.</summary>
     ValueTask AcquireRestoreAsync(int state);
+
+    /// <summary>
+    /// Wraps an async operation that ends holding the lock (a condition wait) so that the thread that reads its outcome
+    /// is the owner: an async flow may resume on another thread than the one that re-acquired. Locks owned by no thread
+    /// return <paramref name="operation"/> unchanged.
+    /// </summary>
+    ValueTask<bool> OwnedOnResume(ValueTask<bool> operation);
 }
 
 /// <summary>
@@ -52,4 +59,6 @@ internal sealed class ForeignOwnedLock(ILock inner) : IOwnedLock
     public void AcquireRestore(int state) => inner.Acquire();
 
     public async ValueTask AcquireRestoreAsync(int state) => await inner.AcquireAsync().ConfigureAwait(false);
+
+    public ValueTask<bool> OwnedOnResume(ValueTask<bool> operation) => operation;
 }

@@ -63,7 +63,7 @@ public sealed class ThreadCondition : ICondition, IOwnedLock
         var deadline = Deadline.Start(timeout);
         CheckOwned("wait on");
         if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
-        return WaitUntilAsync(deadline, cancellationToken);
+        return _lock.OwnedOnResume(WaitUntilAsync(deadline, cancellationToken));
     }
 
     /// <summary>
@@ -88,7 +88,7 @@ public sealed class ThreadCondition : ICondition, IOwnedLock
         ArgumentNullException.ThrowIfNull(predicate);
         var deadline = Deadline.Start(timeout);
         CheckOwned("wait on");
-        return WaitForUntilAsync(predicate, deadline, cancellationToken);
+        return _lock.OwnedOnResume(WaitForUntilAsync(predicate, deadline, cancellationToken));
     }
 
     private async ValueTask<bool> WaitForUntilAsync(Func<bool> predicate, Deadline deadline, CancellationToken cancellationToken)
@@ -96,7 +96,7 @@ public sealed class ThreadCondition : ICondition, IOwnedLock
         bool result;
         while (!(result = predicate()) && !deadline.HasExpired)
         {
-            await WaitUntilAsync(deadline, cancellationToken).ConfigureAwait(false);
+            await _lock.OwnedOnResume(WaitUntilAsync(deadline, cancellationToken)).ConfigureAwait(false);
         }
         return result;
     }
@@ -126,6 +126,8 @@ public sealed class ThreadCondition : ICondition, IOwnedLock
     void IOwnedLock.AcquireRestore(int state) => _lock.AcquireRestore(state);
 
     ValueTask IOwnedLock.AcquireRestoreAsync(int state) => _lock.AcquireRestoreAsync(state);
+
+    ValueTask<bool> IOwnedLock.OwnedOnResume(ValueTask<bool> operation) => _lock.OwnedOnResume(operation);
 
     private void CheckOwned(string action)
     {

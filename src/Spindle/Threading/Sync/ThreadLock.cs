@@ -74,6 +74,8 @@ public sealed class ThreadLock : ILock, IOwnedLock
 
     async ValueTask IOwnedLock.AcquireRestoreAsync(int state) => await AcquireAsync().ConfigureAwait(false);
 
+    ValueTask<bool> IOwnedLock.OwnedOnResume(ValueTask<bool> operation) => operation; // any thread may release a Lock
+
     private bool TryTake() =>
         Volatile.Read(ref _state) == Unlocked && Interlocked.CompareExchange(ref _state, Locked, Unlocked) == Unlocked;
 

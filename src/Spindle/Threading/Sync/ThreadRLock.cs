@@ -112,38 +112,49 @@ public sealed class ThreadRLock : ILock, IOwnedLock
             if (wait.Result) TakeOwnership(count);
             return new ValueTask<bool>(wait.Result);
         }
-        var source = new OwnershipSource(this, count);
-        source.Track(wait);
-        return new ValueTask<bool>(source, source.Version);
+        return OwnershipSource.Track(wait, () => TakeOwnership(count), onlyIfTrue: true);
     }
 
-    private sealed class OwnershipSource(ThreadRLock owner, int count) : IValueTaskSource<bool>
+    ValueTask<bool> IOwnedLock.OwnedOnResume(ValueTask<bool> operation)
+    {
+        if (!operation.IsCompleted) return OwnershipSource.Track(operation, Rebind, onlyIfTrue: false);
+        // Completed already — possibly on the notifying thread, which re-acquired for us: the caller reads it now.
+        Rebind();
+        return operation;
+    }
+
+    /// <summary>
+    /// Completes with the outcome of a wait and runs <c>claim</c> on the thread that reads it (the thread the awaiting
+    /// code resumes on), so that thread is the owner whichever thread completed the wait.
+    /// </summary>
+    private sealed class OwnershipSource(Action claim, bool onlyIfTrue) : IValueTaskSource<bool>
     {
         private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
 
-        public short Version => _core.Version;
-
-        public void Track(ValueTask<bool> wait)
+        public static ValueTask<bool> Track(ValueTask<bool> wait, Action claim, bool onlyIfTrue)
         {
+            var source = new OwnershipSource(claim, onlyIfTrue);
             var awaiter = wait.ConfigureAwait(false).GetAwaiter();
             awaiter.UnsafeOnCompleted(() =>
             {
                 try
                 {
-                    _core.SetResult(awaiter.GetResult());
+                    source._core.SetResult(awaiter.GetResult());
                 }
                 catch (Exception e)
                 {
-                    _core.SetException(e);
+                    source._core.SetException(e);
                 }
             });
+            return new ValueTask<bool>(source, source._core.Version);
         }
 
         public bool GetResult(short token)
         {
-            var acquired = _core.GetResult(token);
-            if (acquired) owner.TakeOwnership(count);
-            return acquired;
+            if (!onlyIfTrue) claim(); // before a stored exception is rethrown: the operation ends holding the lock
+            var result = _core.GetResult(token);
+            if (onlyIfTrue && result) claim();
+            return result;
         }
 
         public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
@@ -151,6 +162,9 @@ public sealed class ThreadRLock : ILock, IOwnedLock
         public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
             _core.OnCompleted(continuation, state, token, flags);
     }
+
+    /// <summary>The owner's async flow resumed on another thread: that thread owns the lock now, with the same count.</summary>
+    private void Rebind() => Volatile.Write(ref _owner, Environment.CurrentManagedThreadId);
 
     private void TakeOwnership(int count)
     {

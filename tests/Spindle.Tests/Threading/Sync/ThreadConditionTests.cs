@@ -306,26 +306,32 @@ public class ThreadConditionTests : LeakCheckedTest
     }
 
     [Fact]
-    public async Task WaitAsync_over_an_RLock_restores_every_level_on_the_resuming_thread()
+    public async Task The_thread_that_resumes_after_an_async_wait_owns_the_RLock_however_the_wake_up_races()
     {
-        var c = new ThreadCondition();
-        var l = (ThreadRLock)c.UnderlyingLock;
-        var waiter = Task.Run(async () =>
+        // The notifier re-acquires for the waiter; the waiter's code may resume on another thread (its await can find
+        // the wait already complete and be scheduled elsewhere). Many rounds make that interleaving happen.
+        for (var round = 0; round < 1000; round++)
         {
+            var c = new ThreadCondition();
+            var l = (ThreadRLock)c.UnderlyingLock;
+            var waiter = Task.Run(async () =>
+            {
+                c.Acquire();
+                c.Acquire();
+                Assert.True(await c.WaitAsync(TestThreads.Patience));
+                Assert.True(l.IsOwnedByCurrentThread);
+                Assert.Equal(2, l.RecursionCount);
+                c.Release();
+                Assert.True(await c.WaitForAsync(() => true));
+                c.Release();
+            });
+            TestThreads.Until(() => c.WaiterCount == 1 || waiter.IsCompleted, "the task waits");
             c.Acquire();
-            c.Acquire();
-            Assert.True(await c.WaitAsync(TestThreads.Patience));
-            Assert.True(l.IsOwnedByCurrentThread);
-            Assert.Equal(2, l.RecursionCount);
+            c.Notify();
             c.Release();
-            c.Release();
-        });
-        TestThreads.Until(() => c.WaiterCount == 1 || waiter.IsCompleted, "the task waits");
-        c.Acquire();
-        c.Notify();
-        c.Release();
-        await waiter.WaitAsync(TestThreads.Patience);
-        Assert.False(l.IsLocked);
+            await waiter.WaitAsync(TestThreads.Patience);
+            Assert.False(l.IsLocked);
+        }
     }
 
     [Fact]
