@@ -70,13 +70,7 @@ internal static class IpcBench
         ];
     }
 
-    private static double Median(Func<double> run)
-    {
-        var values = new double[Runs];
-        for (var i = 0; i < Runs; i++) values[i] = run();
-        Array.Sort(values);
-        return values[Runs / 2];
-    }
+    private static double Median(Func<double> run) => BenchStatistics.Median(Enumerable.Range(0, Runs).Select(_ => run()));
 
     // ----- queue (b03_mpqueue.py) -----
 
