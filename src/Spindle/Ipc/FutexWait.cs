@@ -13,7 +13,7 @@ internal static unsafe class FutexWait
 {
     public const int SliceMilliseconds = 100;
 
-    public const int SpinIterations = 200;
+    private const int SpinIterations = 200;
 
     /// <summary>Spins until <c>*address != value</c> or the spin budget is spent; true if the word changed.</summary>
     public static bool SpinWhile(int* address, int value)

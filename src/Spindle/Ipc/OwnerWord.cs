@@ -49,7 +49,8 @@ internal static unsafe class OwnerWord
         deadOwner = 0;
         if (TryAcquire(word)) return AcquireOutcome.Acquired;
         if (deadline.HasExpired && !deadline.IsInfinite) return CheckAbandoned(word, out deadOwner);
-        if (SpinAcquire(word)) return AcquireOutcome.Acquired;
+        int seen = Volatile.Read(ref *word);
+        if (seen != 0 && FutexWait.SpinWhile(word, seen) && TryAcquire(word)) return AcquireOutcome.Acquired;
         for (;;)
         {
             int w = Volatile.Read(ref *word);
@@ -76,22 +77,6 @@ internal static unsafe class OwnerWord
                 return AcquireOutcome.Abandoned;
             }
         }
-    }
-
-    /// <summary>
-    /// Tries again each time the word is seen free, for about as long as <see cref="FutexWait.SpinWhile"/> spins: a
-    /// holder that releases and re-takes the lock in a loop (two processes hammering one lock) frees it for a few
-    /// nanoseconds at a time, and a single try after the first change would miss it and go to sleep — after which
-    /// every release by the holder pays a wake-up syscall.
-    /// </summary>
-    private static bool SpinAcquire(int* word)
-    {
-        for (int i = 0; i < FutexWait.SpinIterations; i++)
-        {
-            if (Volatile.Read(ref *word) == 0 && TryAcquire(word)) return true;
-            Thread.SpinWait(8);
-        }
-        return false;
     }
 
     // Last look before giving up on a timeout: a dead owner is reported even to a caller that would not wait long.
