@@ -22,6 +22,7 @@ public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Con
     public static readonly long MaxMessageLength = Array.MaxLength;
 
     private const int Chunk = 1 << 20;
+    private const int PeekSize = 256;
     private readonly FdHandle _handle;
     private readonly Lock _sendLock = new();
     private readonly Lock _receiveLock = new();
@@ -29,6 +30,9 @@ public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Con
     private readonly bool _writable;
     private AdaptiveSpin _receiveSpin; // guarded by _receiveLock
     private volatile string? _unreadable;
+
+    // A duplex end is one of a socket pair; a simplex read end is a pipe, which cannot be peeked at.
+    private bool IsSocket => _readable && _writable;
 
     internal Connection(int fd, bool readable, bool writable)
     {
@@ -131,6 +135,7 @@ public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Con
         lock (_receiveLock)
         {
             // Read straight into the caller's buffer: no message-sized allocation when it fits.
+            AwaitMessage(lease.Fd, []);
             var length = ReadLength(lease.Fd, null);
             var room = buffer.Length - offset;
             if (length > room) throw new BufferTooShortException(ReadBody(lease.Fd, length), room);
@@ -251,13 +256,76 @@ public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Con
         }
     }
 
-    private byte[] ReadMessage(int fd, int? maxLength) => ReadBody(fd, ReadLength(fd, maxLength));
+    private byte[] ReadMessage(int fd, int? maxLength)
+    {
+        Span<byte> peek = stackalloc byte[PeekSize];
+        int peeked = AwaitMessage(fd, peek);
+        if (peeked >= 4 && BinaryPrimitives.ReadInt32BigEndian(peek) is var length and >= 0
+            && length <= peeked - 4 && length <= (maxLength ?? int.MaxValue))
+            return ReadPeeked(fd, length);
+        return ReadBody(fd, ReadLength(fd, maxLength));
+    }
+
+    /// <summary>
+    /// Waits until a message (or the end of the stream) is there: polls without blocking for as long as the adaptive
+    /// spin says, then blocks. On a socket (a duplex connection) the probes peek at what has arrived, up to
+    /// <paramref name="peek"/>'s length, and return how much: a small message seen whole is then taken by one read
+    /// instead of two. A pipe is polled (it cannot be peeked at), and 0 is returned.
+    /// </summary>
+    private unsafe int AwaitMessage(int fd, Span<byte> peek)
+    {
+        if (!IsSocket || peek.IsEmpty)
+        {
+            ReadableWait.SpinThenWait(fd, ref _receiveSpin);
+            return 0;
+        }
+        long start = System.Diagnostics.Stopwatch.GetTimestamp(), stop = _receiveSpin.EndOf(start);
+        var flags = Libc.MSG_PEEK | Libc.MSG_DONTWAIT;
+        fixed (byte* p = peek)
+        {
+            while (true)
+            {
+                var n = Libc.Recv(fd, p, peek.Length, flags);
+                if (n >= 0)
+                {
+                    if (flags == Libc.MSG_PEEK) _receiveSpin.Blocked(start);
+                    else _receiveSpin.Caught();
+                    return (int)n;
+                }
+                var errno = Libc.LastErrno;
+                if (errno == Libc.EINTR) continue;
+                if (errno != Libc.EAGAIN) throw new IOException($"Reading from the connection failed: {Libc.Describe(errno)}.");
+                if (System.Diagnostics.Stopwatch.GetTimestamp() >= stop) flags = Libc.MSG_PEEK; // now block until something comes
+                else Thread.Yield(); // on a busy machine the peer may be waiting for this very CPU
+            }
+        }
+    }
+
+    /// <summary>Takes a message whose header and body were both seen by the peek: one read into the header and the new array.</summary>
+    private unsafe byte[] ReadPeeked(int fd, int length)
+    {
+        var body = GC.AllocateUninitializedArray<byte>(length);
+        Span<byte> header = stackalloc byte[4];
+        fixed (byte* h = header)
+        fixed (byte* b = body)
+        {
+            var iov = stackalloc IoVec[2];
+            iov[0] = new IoVec { Base = h, Length = 4 };
+            iov[1] = new IoVec { Base = b, Length = (nuint)length };
+            nint n;
+            do n = Libc.ReadV(fd, iov, 2);
+            while (n < 0 && Libc.LastErrno == Libc.EINTR);
+            if (n < 0) throw new IOException($"Reading from the connection failed: {Libc.Describe(Libc.LastErrno)}.");
+            // All of it was in the socket; only a reader in another process sharing this end could have taken some.
+            if (n < 4 + length) throw Malformed($"a message seen whole was then read short ({n} of {4 + length} bytes): another process reads this end too");
+        }
+        return body;
+    }
 
     /// <summary>Reads a frame's header: the length of the message that follows.</summary>
     private int ReadLength(int fd, int? maxLength)
     {
         Span<byte> header = stackalloc byte[8];
-        ReadableWait.SpinThenWait(fd, ref _receiveSpin);
         if (!ReadExact(fd, header[..4], atMessageStart: true))
             throw new EndOfStreamException("The other end of the connection is closed and every message has been read.");
         long length = BinaryPrimitives.ReadInt32BigEndian(header);

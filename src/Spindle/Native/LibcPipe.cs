@@ -35,8 +35,13 @@ internal static unsafe partial class Libc
     /// <summary>The kernel's limit of descriptors in one SCM_RIGHTS message (SCM_MAX_FD).</summary>
     internal const int MaxFdsPerMessage = 253;
 
+    internal const int MSG_PEEK = 0x2;
+
     [LibraryImport(LibraryName, EntryPoint = "writev", SetLastError = true)]
     internal static partial nint WriteV(int fd, IoVec* iov, int count);
+
+    [LibraryImport(LibraryName, EntryPoint = "readv", SetLastError = true)]
+    internal static partial nint ReadV(int fd, IoVec* iov, int count);
 
     [LibraryImport(LibraryName, EntryPoint = "sendmsg", SetLastError = true)]
     internal static partial nint SendMsg(int fd, MsgHdr* message, int flags);

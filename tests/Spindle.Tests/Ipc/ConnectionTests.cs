@@ -24,6 +24,27 @@ public sealed class ConnectionTests : LeakCheckedTest
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Messages_sent_back_to_back_arrive_whole_and_in_order_whatever_their_size(bool duplex)
+    {
+        // Sizes around what one receive peeks at, so that some arrive seen whole and others not.
+        int[] sizes = [0, 1, 200, 251, 252, 253, 300, 5000, 0, 70_000, 3];
+        var (a, b) = Pipe.Create(duplex);
+        using (a)
+        using (b)
+        {
+            var sending = Task.Run(() =>
+            {
+                foreach (var size in sizes) b.SendBytes(Enumerable.Range(0, size).Select(i => (byte)(i + size)).ToArray());
+            });
+            foreach (var size in sizes)
+                Assert.Equal(Enumerable.Range(0, size).Select(i => (byte)(i + size)).ToArray(), a.RecvBytes());
+            Assert.True(sending.Wait(TimeSpan.FromSeconds(20)));
+        }
+    }
+
     [Fact]
     public void RecvBytesIntoWritesAtTheOffset()
     {
