@@ -3,11 +3,17 @@ namespace Spindle;
 /// <summary>A unit of pool work (Python: one <c>(job, i, func, args, kwds)</c> task tuple of <c>multiprocessing.pool</c>).</summary>
 internal abstract class PoolTask
 {
-    /// <summary>Runs the work and delivers its outcome.</summary>
+    /// <summary>Runs the work and delivers its outcome (a pool whose workers are threads calls this).</summary>
     public abstract void Run();
 
     /// <summary>Delivers <paramref name="reason"/> instead of running (the pool was terminated or broke).</summary>
     public abstract void Abandon(Exception reason);
+
+    /// <summary>
+    /// Called once before the work first starts, wherever it runs: false when its caller cancelled it meanwhile (its
+    /// outcome is then already delivered, and the work must not run).
+    /// </summary>
+    public abstract bool TryStart();
 }
 
 /// <summary>Where the results of chunks go: a whole-list result, or an iterator.</summary>
@@ -18,11 +24,44 @@ internal interface IChunkSink<TResult>
     void OnChunkFailed(int start, int count, Exception error);
 }
 
-/// <summary><c>apply_async</c>: one call, one future.</summary>
-internal sealed class ApplyTask<T>(Func<T> fn, Future<T> future) : PoolTask
+/// <summary>Where a chunk computed elsewhere (in a worker process) is started and delivered: a pool's chunk, or an executor's.</summary>
+internal interface IChunkTarget<TResult>
 {
+    /// <summary>False when the chunk was cancelled before it started (it must not run).</summary>
+    bool TryStart();
+
+    void Complete(TResult[] results);
+
+    void Fail(Exception error);
+}
+
+/// <summary>What a pool that ships chunks elsewhere does with a chunk of any item and result types.</summary>
+internal interface IChunkVisitor<out TOut>
+{
+    TOut Visit<TSource, TResult>(ChunkTask<TSource, TResult> chunk);
+}
+
+/// <summary>A chunk of a map, whatever its item and result types (so a visitor can get them back).</summary>
+internal interface IVisitableChunk
+{
+    TOut Accept<TOut>(IChunkVisitor<TOut> visitor);
+}
+
+/// <summary>
+/// <c>apply_async</c>: one call, one future. It is also an <see cref="IWorkItem"/>, so a pool whose workers are
+/// processes ships it exactly as an executor ships a submitted call.
+/// </summary>
+internal sealed class ApplyTask<T>(Func<T> fn, Future<T> future) : PoolTask, IWorkItem
+{
+    public Future Future => future;
+
+    public Delegate Function => fn;
+
+    public override bool TryStart() => future.SetRunningOrNotifyCancel();
+
     public override void Run()
     {
+        if (!TryStart()) return;
         T result;
         try
         {
@@ -39,18 +78,30 @@ internal sealed class ApplyTask<T>(Func<T> fn, Future<T> future) : PoolTask
     }
 
     public override void Abandon(Exception reason) => future.TrySetException(reason);
+
+    public void Fail(Exception reason) => Abandon(reason);
+
+    public bool TryComplete(object? result) => future.TrySetResult((T)result!);
 }
 
 /// <summary>One chunk of a map: the items, and the index of the first in the whole input (Python: <c>mapstar</c> over a chunk).</summary>
-internal sealed class ChunkTask<TSource, TResult>(Func<TSource, TResult> fn, ArraySegment<TSource> items, int index, IChunkSink<TResult> sink)
-    : PoolTask
+internal sealed class ChunkTask<TSource, TResult>(Func<TSource, TResult> fn, ArraySegment<TSource> items, int index, IChunkSink<TResult> sink,
+    CancellationToken cancellationToken = default) : PoolTask, IChunkTarget<TResult>, IVisitableChunk
 {
     public Func<TSource, TResult> Function => fn;
 
     public ArraySegment<TSource> Items => items;
 
+    public override bool TryStart()
+    {
+        if (!cancellationToken.IsCancellationRequested) return true;
+        Abandon(new FutureCancelledException("The map was cancelled before this chunk started."));
+        return false;
+    }
+
     public override void Run()
     {
+        if (!TryStart()) return;
         var results = new TResult[items.Count];
         try
         {
@@ -60,20 +111,32 @@ internal sealed class ChunkTask<TSource, TResult>(Func<TSource, TResult> fn, Arr
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            sink.OnChunkFailed(index, items.Count, ex);
+            Fail(ex);
             return;
         }
-        sink.OnChunkDone(index, results);
+        Complete(results);
     }
 
-    public override void Abandon(Exception reason) => sink.OnChunkFailed(index, items.Count, reason);
+    /// <summary>Delivers the chunk's results, computed here or elsewhere.</summary>
+    public void Complete(TResult[] results) => sink.OnChunkDone(index, results);
+
+    /// <summary>Delivers the chunk's failure (Python: the whole chunk fails with its first exception).</summary>
+    public void Fail(Exception error) => sink.OnChunkFailed(index, items.Count, error);
+
+    public override void Abandon(Exception reason) => Fail(reason);
+
+    public TOut Accept<TOut>(IChunkVisitor<TOut> visitor) => visitor.Visit(this);
 
     /// <summary>Splits <paramref name="items"/> into chunks of <paramref name="chunkSize"/> (Python: <c>Pool._get_tasks</c>).</summary>
-    public static List<PoolTask> Split(Func<TSource, TResult> fn, TSource[] items, int chunkSize, IChunkSink<TResult> sink)
+    public static List<PoolTask> Split(Func<TSource, TResult> fn, TSource[] items, int chunkSize, IChunkSink<TResult> sink,
+        CancellationToken cancellationToken)
     {
         var tasks = new List<PoolTask>((items.Length + chunkSize - 1) / chunkSize);
         for (var start = 0; start < items.Length; start += chunkSize)
-            tasks.Add(new ChunkTask<TSource, TResult>(fn, new ArraySegment<TSource>(items, start, Math.Min(chunkSize, items.Length - start)), start, sink));
+        {
+            var segment = new ArraySegment<TSource>(items, start, Math.Min(chunkSize, items.Length - start));
+            tasks.Add(new ChunkTask<TSource, TResult>(fn, segment, start, sink, cancellationToken));
+        }
         return tasks;
     }
 }
@@ -91,4 +154,43 @@ internal sealed class MapSink<TResult>(Future<List<TResult>> future, int length)
     }
 
     public void OnChunkFailed(int start, int count, Exception error) => future.TrySetException(error);
+}
+
+/// <summary>
+/// Counts the items of finished chunks and reports them on the pool's result-handler thread, so a slow
+/// <see cref="IProgress{T}"/> never holds back a worker or a result. Reports only grow, and the last one is the final count.
+/// </summary>
+internal sealed class ProgressSink<TResult>(IChunkSink<TResult> inner, IProgress<MapProgress> progress, int? total, Action<Action> post)
+    : IChunkSink<TResult>
+{
+    private readonly int _total = total ?? -1;
+    private int _completed;
+    private int _reported = -1; // touched only on the result-handler thread
+
+    public void OnChunkDone(int start, TResult[] results)
+    {
+        inner.OnChunkDone(start, results);
+        Count(results.Length);
+    }
+
+    public void OnChunkFailed(int start, int count, Exception error)
+    {
+        inner.OnChunkFailed(start, count, error);
+        Count(count);
+    }
+
+    private void Count(int items)
+    {
+        Interlocked.Add(ref _completed, items);
+        // Whichever report runs last reads the final count; the ones before it may skip a step, never go back.
+        post(Report);
+    }
+
+    private void Report()
+    {
+        var done = Volatile.Read(ref _completed);
+        if (done == _reported) return;
+        _reported = done;
+        progress.Report(new MapProgress(done, _total >= 0 ? _total : null));
+    }
 }

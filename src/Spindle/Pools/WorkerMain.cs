@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using Spindle.Ipc;
+using Spindle.Native;
+using Spindle.Serialization;
+
+namespace Spindle.Pools;
+
+/// <summary>What a pool worker process is started with: its channel to the pool, its ledger, and the encoded initializer.</summary>
+/// <param name="Channel">The worker's end of a socket pair (its descriptor crosses with SCM_RIGHTS).</param>
+/// <param name="Ledger">The shared page of <see cref="WorkerLedger"/>.</param>
+/// <param name="Initializer">The encoded <see cref="Action"/> to run first, or null.</param>
+internal sealed record WorkerStart(Connection Channel, SharedArray<byte> Ledger, byte[]? Initializer);
+
+/// <summary>
+/// The worker process's side (Python: <c>multiprocessing.pool.worker</c> and <c>concurrent.futures.process._process_worker</c>):
+/// a Spindle child whose target serves tasks until the pool sends Exit or closes the channel. It runs the initializer,
+/// then reads frames of tasks, runs them in order, and returns results through <see cref="WorkerOutput"/>. Map functions
+/// are decoded once and kept (see <see cref="FunctionRef"/>); call runners are made once per result type.
+/// </summary>
+internal static class WorkerMain
+{
+    /// <summary>How long a worker that ran out of tasks polls for more before it sleeps: a wake-up costs tens of µs here.</summary>
+    private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs
+
+    /// <summary>The worker process's target.</summary>
+    public static void Run(WorkerStart start)
+    {
+        var fd = start.Channel.FileDescriptor;
+        if (Libc.FcntlInt(fd, Libc.F_SETFL, Libc.FcntlInt(fd, Libc.F_GETFL, 0) | Libc.O_NONBLOCK) != 0)
+            throw new IOException($"Making the pool channel non-blocking failed: {Libc.Describe(Libc.LastErrno)}.");
+        var ledger = new WorkerLedger(start.Ledger);
+        var output = new WorkerOutput(fd, ledger);
+        var worker = new Worker(output, ledger);
+        if (start.Initializer is { } initializer && !worker.Initialize(initializer)) return;
+        var input = new ByteBuffer();
+        while (true)
+        {
+            int length;
+            while ((length = input.CompleteFrame()) >= 0)
+            {
+                var more = worker.RunFrame(input.Unread.Slice(ByteBuffer.FrameHeader, length));
+                input.Consume(ByteBuffer.FrameHeader + length);
+                if (more) continue;
+                output.Flush();
+                return; // Exit: every task before it is done and its result sent
+            }
+            output.Flush(); // all received work is done: results go before waiting for more
+            if (!Read(fd, input)) return; // the pool closed the channel (or is gone): nothing more will come
+        }
+    }
+
+    /// <summary>Reads what has arrived, spinning briefly before sleeping; false at end of stream.</summary>
+    private static bool Read(int fd, ByteBuffer input)
+    {
+        var spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
+        while (true)
+        {
+            var n = input.ReadFrom(fd);
+            if (n > 0) return true;
+            if (n == 0) return false;
+            if (Stopwatch.GetTimestamp() < spinUntil) Thread.SpinWait(30);
+            else WaitFor(fd, Libc.POLLIN);
+        }
+    }
+
+    /// <summary>Sleeps until the descriptor is ready for <paramref name="events"/> (or hung up).</summary>
+    internal static unsafe void WaitFor(int fd, short events)
+    {
+        var poll = new PollFd { Fd = fd, Events = events };
+        while (Libc.Poll(&poll, 1, -1) < 0 && Libc.LastErrno == Libc.EINTR) { }
+    }
+
+    private sealed class Worker(WorkerOutput output, WorkerLedger ledger)
+    {
+        private readonly Dictionary<int, IChunkRunner> _functions = [];
+        private readonly Queue<int> _functionOrder = new();
+        private readonly Dictionary<Type, ICallRunner> _callRunners = [];
+
+        public bool Initialize(byte[] payload)
+        {
+            try
+            {
+                ((Action)ValueCodec.Decode(payload)!)();
+                return true;
+            }
+#pragma warning disable CA1031 // Python: a failing initializer is reported and the worker ends; the pool decides what follows
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                output.InitFailed(e);
+                return false;
+            }
+        }
+
+        /// <summary>Runs every record of a frame; false when it ends with Exit.</summary>
+        public bool RunFrame(ReadOnlySpan<byte> body)
+        {
+            var reader = new RecordReader(body);
+            while (!reader.AtEnd)
+            {
+                switch (reader.Byte())
+                {
+                    case Wire.Call:
+                    {
+                        var flags = reader.Byte();
+                        var seq = reader.Int64();
+                        RunCall(seq, flags, reader.Bytes());
+                        break;
+                    }
+                    case Wire.Chunk:
+                    {
+                        var flags = reader.Byte();
+                        var seq = reader.Int64();
+                        var function = reader.Int32();
+                        var count = reader.Int32();
+                        var block = reader.Bytes();
+                        if (!_functions.TryGetValue(function, out var runner))
+                            throw new InvalidDataException($"Malformed pool record: function {function} was never defined.");
+                        output.Start(seq, flushFirst: (flags & Wire.Short) == 0);
+                        runner.Run(seq, (flags & Wire.Timed) != 0, count, block, output, ledger);
+                        break;
+                    }
+                    case Wire.Define:
+                        Define(reader.Int32(), reader.Bytes());
+                        break;
+                    case Wire.Exit:
+                        return false;
+                    default:
+                        throw new InvalidDataException("Malformed pool record: unknown kind.");
+                }
+            }
+            return true;
+        }
+
+        private void RunCall(long seq, byte flags, ReadOnlySpan<byte> payload)
+        {
+            output.Start(seq, flushFirst: (flags & Wire.Short) == 0);
+            Delegate function;
+            try
+            {
+                function = (Delegate)ValueCodec.Decode(payload)!;
+            }
+            catch (SerializationFormatException e)
+            {
+                output.Error(seq, e);
+                return;
+            }
+            var type = function.GetType();
+            if (!_callRunners.TryGetValue(type, out var runner))
+            {
+                runner = (ICallRunner)Activator.CreateInstance(typeof(CallRunner<>).MakeGenericType(type.GetGenericArguments()[0]))!;
+                _callRunners[type] = runner;
+            }
+            runner.Run(seq, function, output);
+        }
+
+        private void Define(int id, ReadOnlySpan<byte> payload)
+        {
+            IChunkRunner runner;
+            try
+            {
+                var function = (Delegate)ValueCodec.Decode(payload)!;
+                var types = function.GetType().GetGenericArguments();
+                runner = (IChunkRunner)Activator.CreateInstance(typeof(ChunkRunner<,>).MakeGenericType(types), function)!;
+            }
+            catch (SerializationFormatException e)
+            {
+                runner = new BrokenRunner(e); // its chunks fail with the reason
+            }
+            _functions[id] = runner;
+            _functionOrder.Enqueue(id);
+            if (_functionOrder.Count > FunctionRef.WorkerCapacity) _functions.Remove(_functionOrder.Dequeue());
+        }
+    }
+
+    private interface ICallRunner
+    {
+        void Run(long seq, Delegate function, WorkerOutput output);
+    }
+
+    private sealed class CallRunner<T> : ICallRunner
+    {
+        public void Run(long seq, Delegate function, WorkerOutput output)
+        {
+            T result;
+            try
+            {
+                result = ((Func<T>)function)();
+            }
+#pragma warning disable CA1031 // the task's exception is its outcome, sent to the pool
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                output.Error(seq, e);
+                return;
+            }
+            output.Value(seq, result);
+        }
+    }
+
+    private interface IChunkRunner
+    {
+        void Run(long seq, bool timed, int count, ReadOnlySpan<byte> block, WorkerOutput output, WorkerLedger ledger);
+    }
+
+    private sealed class BrokenRunner(Exception reason) : IChunkRunner
+    {
+        public void Run(long seq, bool timed, int count, ReadOnlySpan<byte> block, WorkerOutput output, WorkerLedger ledger) => output.Error(seq, reason);
+    }
+
+    /// <summary>Runs a map's function over a chunk: raw items in, raw results written in place when both are primitives.</summary>
+    private sealed class ChunkRunner<TSource, TResult>(Func<TSource, TResult> function) : IChunkRunner
+    {
+        public void Run(long seq, bool timed, int count, ReadOnlySpan<byte> block, WorkerOutput output, WorkerLedger ledger)
+        {
+            try
+            {
+                if (ItemBlock<TSource>.IsRaw && ItemBlock<TResult>.IsRaw) RunRaw(seq, timed, count, block, output, ledger);
+                else RunEncoded(seq, timed, count, block, output, ledger);
+            }
+#pragma warning disable CA1031 // the chunk's exception is its outcome (Python: the whole chunk fails), sent to the pool
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                output.Error(seq, e);
+            }
+        }
+
+        private void RunRaw(long seq, bool timed, int count, ReadOnlySpan<byte> block, WorkerOutput output, WorkerLedger ledger)
+        {
+            var items = ItemBlock<TSource>.Cast(block);
+            if (items.Length != count) throw new InvalidDataException($"Malformed pool record: {items.Length} items where {count} were announced.");
+            var bytes = count * ItemBlock<TResult>.RawSize;
+            var results = ItemBlock<TResult>.CastWritable(output.ReserveRaw(bytes));
+            var fn = function;
+            if (timed)
+            {
+                for (var i = 0; i < items.Length; i++)
+                {
+                    ledger.StartedAt = Stopwatch.GetTimestamp();
+                    results[i] = fn(items[i]);
+                }
+            }
+            else
+            {
+                for (var i = 0; i < items.Length; i++) results[i] = fn(items[i]);
+            }
+            output.CommitRaw(seq, bytes);
+        }
+
+        private void RunEncoded(long seq, bool timed, int count, ReadOnlySpan<byte> block, WorkerOutput output, WorkerLedger ledger)
+        {
+            var items = ItemBlock<TSource>.Decode(block, count);
+            var results = new TResult[items.Length];
+            for (var i = 0; i < items.Length; i++)
+            {
+                if (timed) ledger.StartedAt = Stopwatch.GetTimestamp();
+                results[i] = function(items[i]);
+            }
+            if (!ItemBlock<TResult>.IsRaw)
+            {
+                output.Value(seq, results);
+                return;
+            }
+            var bytes = results.Length * ItemBlock<TResult>.RawSize;
+            ItemBlock<TResult>.Bytes(results).CopyTo(output.ReserveRaw(bytes));
+            output.CommitRaw(seq, bytes);
+        }
+    }
+}
