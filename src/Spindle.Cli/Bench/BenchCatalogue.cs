@@ -7,6 +7,7 @@ internal static class BenchCatalogue
     public static IReadOnlyList<BenchSuite> All { get; } =
     [
         ProcessStartBench.Suite,
+        PoolBench.Suite,
     ];
 
     /// <summary>The suite called <paramref name="name"/> (case-insensitive), or null.</summary>

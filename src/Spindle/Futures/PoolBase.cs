@@ -60,7 +60,8 @@ public abstract class PoolBase : IPool
     {
         ArgumentNullException.ThrowIfNull(fn);
         ArgumentNullException.ThrowIfNull(items);
-        TSource[] array = [.. items];
+        // An array is chunked in place, as Python's map slices a list as it sends it (no copy of a million items).
+        var array = items as TSource[] ?? [.. items];
         var size = chunkSize ?? DefaultChunkSize(array.Length);
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1, nameof(chunkSize));
         var future = new Future<List<TResult>>();
@@ -201,7 +202,7 @@ public abstract class PoolBase : IPool
         var iterator = new PoolResultIterator<TResult>(ordered);
         if (items is ICollection<TSource> or IReadOnlyCollection<TSource>)
         {
-            TSource[] array = [.. items];
+            var array = items as TSource[] ?? [.. items];
             iterator.Extend(array.Length);
             var sink = WithProgress(iterator, progress, array.Length);
             Schedule(ChunkTask<TSource, TResult>.Split(fn, array, chunkSize, sink, cancellationToken), null, default);

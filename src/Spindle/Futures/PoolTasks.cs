@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Spindle;
 
 /// <summary>A unit of pool work (Python: one <c>(job, i, func, args, kwds)</c> task tuple of <c>multiprocessing.pool</c>).</summary>
@@ -19,7 +21,8 @@ internal abstract class PoolTask
 /// <summary>Where the results of chunks go: a whole-list result, or an iterator.</summary>
 internal interface IChunkSink<TResult>
 {
-    void OnChunkDone(int start, TResult[] results);
+    /// <summary>A chunk's results, in a span the sink copies from before it returns (a worker's receive buffer, or an array).</summary>
+    void OnChunkDone(int start, ReadOnlySpan<TResult> results);
 
     void OnChunkFailed(int start, int count, Exception error);
 }
@@ -30,7 +33,8 @@ internal interface IChunkTarget<TResult>
     /// <summary>False when the chunk was cancelled before it started (it must not run).</summary>
     bool TryStart();
 
-    void Complete(TResult[] results);
+    /// <summary>Delivers the results; the span is only valid during the call.</summary>
+    void Complete(ReadOnlySpan<TResult> results);
 
     void Fail(Exception error);
 }
@@ -118,7 +122,7 @@ internal sealed class ChunkTask<TSource, TResult>(Func<TSource, TResult> fn, Arr
     }
 
     /// <summary>Delivers the chunk's results, computed here or elsewhere.</summary>
-    public void Complete(TResult[] results) => sink.OnChunkDone(index, results);
+    public void Complete(ReadOnlySpan<TResult> results) => sink.OnChunkDone(index, results);
 
     /// <summary>Delivers the chunk's failure (Python: the whole chunk fails with its first exception).</summary>
     public void Fail(Exception error) => sink.OnChunkFailed(index, items.Count, error);
@@ -141,19 +145,32 @@ internal sealed class ChunkTask<TSource, TResult>(Func<TSource, TResult> fn, Arr
     }
 }
 
-/// <summary>Assembles a map's chunks into one list (Python: <c>multiprocessing.pool.MapResult</c>): ready on the last chunk or the first failure.</summary>
-internal sealed class MapSink<TResult>(Future<List<TResult>> future, int length) : IChunkSink<TResult>
+/// <summary>
+/// Assembles a map's chunks into one list (Python: <c>multiprocessing.pool.MapResult</c>): ready on the last chunk or
+/// the first failure. Chunks are copied straight into the list that is the result.
+/// </summary>
+internal sealed class MapSink<TResult> : IChunkSink<TResult>
 {
-    private readonly TResult[] _results = new TResult[length];
-    private int _left = length;
+    private readonly Future<List<TResult>> _future;
+    private readonly List<TResult> _results;
+    private int _left;
 
-    public void OnChunkDone(int start, TResult[] results)
+    public MapSink(Future<List<TResult>> future, int length)
     {
-        results.CopyTo(_results, start);
-        if (Interlocked.Add(ref _left, -results.Length) == 0) future.TrySetResult([.. _results]);
+        _future = future;
+        _results = new List<TResult>(length);
+        CollectionsMarshal.SetCount(_results, length);
+        _left = length;
     }
 
-    public void OnChunkFailed(int start, int count, Exception error) => future.TrySetException(error);
+    // Chunks fill disjoint ranges, possibly at once from several threads; the last one publishes the list.
+    public void OnChunkDone(int start, ReadOnlySpan<TResult> results)
+    {
+        results.CopyTo(CollectionsMarshal.AsSpan(_results)[start..]);
+        if (Interlocked.Add(ref _left, -results.Length) == 0) _future.TrySetResult(_results);
+    }
+
+    public void OnChunkFailed(int start, int count, Exception error) => _future.TrySetException(error);
 }
 
 /// <summary>
@@ -167,7 +184,7 @@ internal sealed class ProgressSink<TResult>(IChunkSink<TResult> inner, IProgress
     private int _completed;
     private int _reported = -1; // touched only on the result-handler thread
 
-    public void OnChunkDone(int start, TResult[] results)
+    public void OnChunkDone(int start, ReadOnlySpan<TResult> results)
     {
         inner.OnChunkDone(start, results);
         Count(results.Length);

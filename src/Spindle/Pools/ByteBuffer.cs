@@ -117,10 +117,14 @@ internal sealed class ByteBuffer(int capacity = 64 * 1024) : IBufferWriter<byte>
         _end = length;
     }
 
-    /// <summary>Reads what the descriptor has into the free space: the count, 0 at end of stream, −1 when nothing is there now (EAGAIN).</summary>
+    /// <summary>
+    /// Reads what the descriptor has into the free space: the count, 0 at end of stream, −1 when nothing is there now
+    /// (EAGAIN). Room is made only when the buffer is full: a frame in progress already has room for all of it
+    /// (<see cref="CompleteFrame"/>), and compacting it on every read would copy it again and again.
+    /// </summary>
     public unsafe int ReadFrom(int fd)
     {
-        Ensure(16 * 1024);
+        if (_end == _data.Length) Ensure(16 * 1024);
         fixed (byte* p = &_data[_end])
         {
             while (true)

@@ -40,22 +40,7 @@ internal static class ItemBlock<T>
     public static Span<T> CastWritable(Span<byte> block) =>
         MemoryMarshal.CreateSpan(ref Unsafe.As<byte, T>(ref MemoryMarshal.GetReference(block)), block.Length / RawSize);
 
-    /// <summary>Reads a block written raw or by <see cref="Encode"/>, checking that it holds <paramref name="count"/> items.</summary>
-    public static T[] Decode(ReadOnlySpan<byte> block, int count)
-    {
-        T[] items;
-        if (IsRaw)
-        {
-            var raw = Cast(block);
-            items = GC.AllocateUninitializedArray<T>(raw.Length);
-            raw.CopyTo(items);
-        }
-        else
-        {
-            items = ValueCodec.Decode<T[]>(block) ?? throw new InvalidDataException("Malformed pool record: a null block of items.");
-        }
-        if (items.Length != count)
-            throw new InvalidDataException($"Malformed pool record: {items.Length} items where {count} were announced.");
-        return items;
-    }
+    /// <summary>The items of a block written raw (in place) or by <see cref="Encode"/>.</summary>
+    public static ReadOnlySpan<T> Read(ReadOnlySpan<byte> block) =>
+        IsRaw ? Cast(block) : ValueCodec.Decode<T[]>(block) ?? throw new InvalidDataException("Malformed pool record: a null block of items.");
 }

@@ -127,7 +127,7 @@ public sealed class ProcessPoolExecutor : ExecutorBase
 
         public bool TryStart() => SetRunningOrNotifyCancel();
 
-        public void Complete(TResult[] results) => TrySetResult(results);
+        public void Complete(ReadOnlySpan<TResult> results) => TrySetResult(results.ToArray());
 
         public void Fail(Exception reason) => TrySetException(reason);
 

@@ -133,10 +133,13 @@ internal sealed class RemoteChunk<TSource, TResult> : RemoteTask
 
     public override void Complete(ReadOnlySpan<byte> payload)
     {
-        TResult[] results;
+        ReadOnlySpan<TResult> results;
         try
         {
-            results = ItemBlock<TResult>.Decode(payload, _items.Count);
+            // Raw results are delivered in place, from the receive buffer: one copy, into wherever the target keeps them.
+            results = ItemBlock<TResult>.Read(payload);
+            if (results.Length != _items.Count)
+                throw new InvalidDataException($"Malformed pool record: {results.Length} results for a chunk of {_items.Count} items.");
         }
         catch (Exception e) when (e is SerializationFormatException or InvalidDataException)
         {

@@ -38,7 +38,7 @@ internal sealed record WorkerGroupOptions(
 /// </summary>
 /// <remarks>
 /// <para>Dispatch learns how long each method's tasks take. A task of unknown or long duration goes to an idle worker
-/// only, so long tasks spread over the workers; one expected to take under 2 ms may wait behind one other; short ones
+/// only, so long tasks spread over the workers; one expected to take under 10 ms may wait behind one other (so a worker never waits for the round trip); short ones
 /// (under 50 µs) go in batches of up to 512, and the worker returns their results in batches.</para>
 /// <para>Each worker has a <see cref="WorkerLedger"/>. When a worker dies, the manager reads its channel to the end,
 /// then the ledger: results it had not sent are delivered, the task it was running fails (with the reason: a timeout,
@@ -48,7 +48,7 @@ internal sealed record WorkerGroupOptions(
 internal sealed class WorkerGroup
 {
     private const double ShortMicros = 50;
-    private const double PrefetchMicros = 2_000;
+    private const double PrefetchMicros = 10_000;
     private const int MaxBatch = 512;
     private const int OutBufferLimit = 1 << 20;
     private static readonly long SpinTicks = Stopwatch.Frequency / 33_000; // 30 µs
@@ -640,11 +640,11 @@ internal sealed class WorkerGroup
         return running >= head.Seq ? (started + _timeoutTicks, true) : (head.SentAt + _timeoutTicks, false);
     }
 
-    /// <summary>How long one call of a method takes, smoothed.</summary>
+    /// <summary>How long one call of a method takes, smoothed; recent calls weigh half (the first ones include JIT compilation).</summary>
     private sealed class MethodTimes(double micros)
     {
         public double MicrosPerItem { get; private set; } = micros;
 
-        public void Add(double micros) => MicrosPerItem += (micros - MicrosPerItem) * 0.25;
+        public void Add(double micros) => MicrosPerItem += (micros - MicrosPerItem) * 0.5;
     }
 }

@@ -250,7 +250,8 @@ internal static class WorkerMain
 
         private void RunEncoded(long seq, bool timed, int count, ReadOnlySpan<byte> block, WorkerOutput output, WorkerLedger ledger)
         {
-            var items = ItemBlock<TSource>.Decode(block, count);
+            var items = ItemBlock<TSource>.Read(block);
+            if (items.Length != count) throw new InvalidDataException($"Malformed pool record: {items.Length} items where {count} were announced.");
             var results = new TResult[items.Length];
             for (var i = 0; i < items.Length; i++)
             {
