@@ -322,13 +322,20 @@ public abstract class PoolBase : IPool
     private void Schedule(List<PoolTask> tasks, Future? result, CancellationToken cancellationToken)
     {
         lock (_stateLock) ThrowIfNotAccepting();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            result?.Cancel();
+            foreach (var task in tasks) task.TryStart(); // finds the cancellation and delivers it; nothing is queued
+            return;
+        }
         var prepared = tasks.ConvertAll(Prepare);
+        // Armed before the work is queued: a worker that takes it after the token fires finds it cancelled.
+        if (result is not null && cancellationToken.CanBeCanceled) result.CancelWhen(cancellationToken);
         lock (_stateLock)
         {
             ThrowIfNotAccepting();
             foreach (var task in prepared) Enqueue(task);
         }
-        if (result is not null && cancellationToken.CanBeCanceled) result.CancelWhen(cancellationToken);
     }
 
     private void ThrowIfNotAccepting()
