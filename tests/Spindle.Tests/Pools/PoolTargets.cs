@@ -1,4 +1,5 @@
 using Spindle.Signals;
+using Spindle.Tests.Processes;
 
 namespace Spindle.Tests.Pools;
 
@@ -25,22 +26,9 @@ internal static class PoolTargets
     /// <summary>Writes this worker's pid to <paramref name="path"/>, then blocks until killed.</summary>
     public static int AnnounceAndHang(string path)
     {
-        File.WriteAllText(path + ".tmp", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        File.Move(path + ".tmp", path);
+        ChildTargets.WriteAtomically(path, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Thread.Sleep(Timeout.Infinite);
         return -1;
-    }
-
-    /// <summary>Waits (polling, at most 30 s) for <paramref name="path"/> to exist: the test's signal to go on.</summary>
-    public static bool WaitForFile(string path)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!File.Exists(path))
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            Thread.Sleep(5); // polling interval, not synchronization
-        }
-        return true;
     }
 
     public static int ThrowKeyNotFound(int x) => x == 3 ? throw new KeyNotFoundException($"no key {x}") : x;

@@ -47,7 +47,7 @@ public sealed class ProcessPoolExecutorTests : LeakCheckedTest
         Assert.Equal(Enumerable.Range(0, 20).Select(x => x * x), executor.Map(PoolTargets.Square, Enumerable.Range(0, 20)));
         Assert.Throws<ArgumentOutOfRangeException>(() => executor.Map(PoolTargets.Square, [1], chunkSize: 0));
         var gate = scratch["go"];
-        var slow = executor.Map(x => x == 1 && PoolTargets.WaitForFile(gate) ? 1 : x, [0, 1], timeout: TimeSpan.FromMilliseconds(200));
+        var slow = executor.Map(x => x == 1 && ChildTargets.WaitForFile(gate) ? 1 : x, [0, 1], timeout: TimeSpan.FromMilliseconds(200));
         Assert.Throws<TimeoutException>(() => slow.ToList());
         scratch.Touch("go"); // lets the running item end, so shutting down does not wait for it
     }
@@ -72,7 +72,7 @@ public sealed class ProcessPoolExecutorTests : LeakCheckedTest
         var path = scratch["pid"];
         var running = executor.Submit(() => PoolTargets.AnnounceAndHang(path));
         var pid = int.Parse(scratch.WaitForText("pid"), System.Globalization.CultureInfo.InvariantCulture);
-        var pending = Enumerable.Range(0, 20).Select(_ => executor.Submit(static () => PoolTargets.WaitForFile("/nonexistent/never"))).ToList();
+        var pending = Enumerable.Range(0, 20).Select(_ => executor.Submit(static () => ChildTargets.WaitForFile("/nonexistent/never"))).ToList();
         Spindle.Signals.Signal.Kill(pid, 9);
         var broken = Assert.Throws<BrokenProcessPoolException>(() => running.Result(Long));
         var died = Assert.IsType<WorkerDiedException>(broken.InnerException);
@@ -96,7 +96,7 @@ public sealed class ProcessPoolExecutorTests : LeakCheckedTest
     public void A_task_that_overruns_its_timeout_fails_without_breaking_the_executor()
     {
         using var executor = new ProcessPoolExecutor(1, taskTimeout: TimeSpan.FromMilliseconds(300));
-        var hung = executor.Submit(static () => PoolTargets.WaitForFile("/nonexistent/never"));
+        var hung = executor.Submit(static () => ChildTargets.WaitForFile("/nonexistent/never"));
         var next = executor.Submit(static () => 5);
         Assert.Throws<TimeoutException>(() => hung.Result(Long));
         Assert.Equal(5, next.Result(Long));
@@ -128,7 +128,7 @@ public sealed class ProcessPoolExecutorTests : LeakCheckedTest
         using var scratch = new Scratch();
         var executor = new ProcessPoolExecutor(1);
         var gate = scratch["go"];
-        var running = executor.Submit(() => PoolTargets.WaitForFile(gate));
+        var running = executor.Submit(() => ChildTargets.WaitForFile(gate));
         Assert.True(SpinWait.SpinUntil(() => running.IsRunning, Long));
         var pending = Enumerable.Range(0, 5).Select(i => executor.Submit(() => i)).ToList();
         executor.Shutdown(wait: false, cancelFutures: true);
@@ -149,7 +149,7 @@ public sealed class ProcessPoolExecutorTests : LeakCheckedTest
         using var executor = new ProcessPoolExecutor(1);
         var gate = scratch["go"];
         var marker = scratch["ran"];
-        var blocker = executor.Submit(() => PoolTargets.WaitForFile(gate));
+        var blocker = executor.Submit(() => ChildTargets.WaitForFile(gate));
         using var cancel = new CancellationTokenSource();
         var cancelled = executor.Submit(() =>
         {

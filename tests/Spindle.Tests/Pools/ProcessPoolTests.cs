@@ -163,7 +163,7 @@ public sealed class ProcessPoolTests(SharedProcessPool shared) : LeakCheckedTest
         var marker = scratch["ran"];
         var gate = scratch["go"];
         // Two long calls keep both workers busy, so the cancelled ones are still queued.
-        var blockers = Enumerable.Range(0, 2).Select(_ => _pool.ApplyAsync(() => PoolTargets.WaitForFile(gate))).ToList();
+        var blockers = Enumerable.Range(0, 2).Select(_ => _pool.ApplyAsync(() => ChildTargets.WaitForFile(gate))).ToList();
         using var cancel = new CancellationTokenSource();
         var cancelled = _pool.ApplyAsync(() =>
         {
