@@ -11,6 +11,7 @@ internal static class MapProgressBar
     /// <summary>Runs <paramref name="run"/> under a bar titled <paramref name="title"/>, advanced by the progress it reports.</summary>
     public static T Run<T>(IAnsiConsole console, string title, Func<IProgress<MapProgress>, T> run)
     {
+        if (!console.Profile.Capabilities.Interactive) return run(new Steps(console, title));
         var result = default(T)!;
         console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
@@ -21,6 +22,19 @@ internal static class MapProgressBar
                 task.StopTask();
             });
         return result;
+    }
+
+    // Where the bar cannot be redrawn (output redirected): a line at each quarter.
+    private sealed class Steps(IAnsiConsole console, string title) : IProgress<MapProgress>
+    {
+        private int _quarter;
+
+        public void Report(MapProgress value)
+        {
+            if (value.Fraction is not { } fraction || (int)(fraction * 4) <= _quarter) return;
+            _quarter = (int)(fraction * 4);
+            console.MarkupLine($"[grey]  {Markup.Escape(title)}: {value.Completed:N0} of {value.Total:N0} done[/]");
+        }
     }
 
     // Spectre's task is thread-safe; reports arrive on the pool's result-handler thread.

@@ -73,7 +73,6 @@ internal sealed class WorkerGroup
     private readonly int _wake;
     private int _workerCounter;
     private long _nextSeq = 1;
-    private int _rotation;
     private bool _broken;
 
     private readonly Lock _threadLock = new();
@@ -319,9 +318,10 @@ internal sealed class WorkerGroup
         while (progress && Volatile.Read(ref _queued) > 0)
         {
             progress = false;
-            for (var k = 0; k < _slots.Count; k++)
+            // One task per worker per round, so a burst spreads; each round starts from the first worker, so calls made
+            // one at a time keep going to the same warm worker.
+            foreach (var slot in _slots)
             {
-                var slot = _slots[(_rotation + k) % _slots.Count];
                 RemoteTask task;
                 bool isShort;
                 lock (_queueLock)
@@ -334,7 +334,6 @@ internal sealed class WorkerGroup
                 progress = true;
                 if (Starts(task)) Send(slot, task, isShort);
             }
-            _rotation++;
         }
         FinishFrames();
     }
