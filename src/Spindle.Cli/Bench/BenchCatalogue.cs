@@ -8,6 +8,7 @@ internal static class BenchCatalogue
     [
         ProcessStartBench.Suite,
         PoolBench.Suite,
+        EfficiencyBench.Suite,
     ];
 
     /// <summary>The suite called <paramref name="name"/> (case-insensitive), or null.</summary>
