@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Spindle.Processes;
 using Spindle.Threading;
 
@@ -57,7 +56,7 @@ internal static class EfficiencyBench
                 foreach (var (mode, run) in Modes)
                 {
                     context.Progress($"{title} × {Jobs}, {mode} …");
-                    var seconds = Median(() => run(job, folder));
+                    var seconds = Measure.Median(() => Measure.Time(() => run(job, folder)).TotalSeconds, Runs);
                     var peer = context.PythonFigure(Peer, $"efficiency.{kind}.{mode}");
                     rows.Add(new($"{title} × {Jobs}, {mode}", seconds, peer, "s", HigherIsBetter: false));
                     if (serial is null)
@@ -130,18 +129,5 @@ internal static class EfficiencyBench
             if (p.ExitCode != 0) throw new InvalidOperationException($"a job process exited with {p.ExitCode}");
             p.Dispose();
         }
-    }
-
-    private static double Median(Action run)
-    {
-        var times = new double[Runs];
-        for (var i = 0; i < Runs; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            run();
-            times[i] = clock.Elapsed.TotalSeconds;
-        }
-        Array.Sort(times);
-        return times[Runs / 2];
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Spindle.Pools;
 
 namespace Spindle.Cli.Bench;
@@ -91,9 +90,8 @@ internal static class PoolBench
         {
             using var pool = new ProcessPool(workers);
             pool.Map(Burn, seeds[..2], chunkSize: 1); // warm: both workers started, Burn compiled
-            var clock = Stopwatch.StartNew();
-            context.WithProgressBar($"CPU-bound map, {workers} worker(s)", progress => pool.Map(Burn, seeds, chunkSize: 1, progress: progress));
-            return clock.Elapsed.TotalSeconds;
+            return Measure.Time(() => context.WithProgressBar($"CPU-bound map, {workers} worker(s)",
+                progress => pool.Map(Burn, seeds, chunkSize: 1, progress: progress))).TotalSeconds;
         }
         var one = Time(1);
         return one / Time(2);
@@ -119,16 +117,5 @@ internal static class PoolBench
     }
 
     // Items per second, the median of 5 runs, as b02_pool.py's timed().
-    private static double Rate(int items, Action run)
-    {
-        var rates = new double[Runs];
-        for (var i = 0; i < Runs; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            run();
-            rates[i] = items / clock.Elapsed.TotalSeconds;
-        }
-        Array.Sort(rates);
-        return rates[Runs / 2];
-    }
+    private static double Rate(int items, Action run) => Measure.Median(() => items / Measure.Time(run).TotalSeconds, Runs);
 }

@@ -39,20 +39,8 @@ internal static class ProcessStartBench
         ];
     }
 
-    /// <summary>The median time of <paramref name="start"/> in ms, over <paramref name="runs"/> runs after 3 warm-ups.</summary>
-    internal static double Median(Action start, int runs = Runs)
-    {
-        for (var i = 0; i < 3; i++) start(); // warm-up: page cache, JIT of the parent's side, spares booted
-        var times = new double[runs];
-        for (var i = 0; i < runs; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            start();
-            times[i] = clock.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return times[runs / 2];
-    }
+    /// <summary>The median time of <paramref name="start"/> in ms, over <paramref name="runs"/> runs after 3 warm-ups (page cache, JIT, spares booted).</summary>
+    internal static double Median(Action start, int runs = Runs) => Measure.Median(() => Measure.Time(start).TotalMilliseconds, runs, warmUps: 3);
 
     /// <summary>A bare start and exit of this same program (<c>spindle --noop</c>): the floor of every .NET child.</summary>
     internal static void BareStart()
