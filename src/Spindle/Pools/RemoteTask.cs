@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using Spindle.Serialization;
@@ -40,12 +41,15 @@ internal abstract class RemoteTask
     }
 }
 
-/// <summary>One call (<c>Submit</c>, <c>ApplyAsync</c>): the encoded <c>Func&lt;T&gt;</c>, and the work item its result completes.</summary>
+/// <summary>
+/// One call (<c>Submit</c>, <c>ApplyAsync</c>): its shape (see <see cref="FunctionRef.ShapeOf"/>), the captured variables
+/// of this very closure, and the work item its result completes.
+/// </summary>
 internal sealed class RemoteCall : RemoteTask
 {
     private readonly IWorkItem _item;
-    private readonly byte[] _payload;
-    private readonly MethodInfo _method;
+    private readonly FunctionRef _shape;
+    private readonly byte[] _target;
     private bool _started;
 
     /// <summary>Encodes the item's function; throws <see cref="NotTransferableException"/> when it cannot cross.</summary>
@@ -53,11 +57,11 @@ internal sealed class RemoteCall : RemoteTask
     {
         var function = item.Function ?? throw new InvalidOperationException("The work item has no function to send.");
         _item = item;
-        _method = function.Method;
-        _payload = ValueCodec.Encode(function);
+        _shape = FunctionRef.ShapeOf(function);
+        _target = _shape.EncodeTarget(function);
     }
 
-    public override MethodInfo Method => _method;
+    public override MethodInfo Method => _shape.Method;
 
     public override bool TryStart()
     {
@@ -68,9 +72,11 @@ internal sealed class RemoteCall : RemoteTask
 
     public override void Write(ByteBuffer output, long seq, byte flags, WorkerSlot worker)
     {
+        worker.Define(_shape, output);
         WriteHeader(output, Wire.Call, flags, seq);
-        output.Write(_payload.Length);
-        output.Write(_payload);
+        output.Write(_shape.Id);
+        output.Write(_target.Length);
+        output.Write(_target);
     }
 
     public override void Complete(ReadOnlySpan<byte> payload)
@@ -153,30 +159,54 @@ internal sealed class RemoteChunk<TSource, TResult> : RemoteTask
 }
 
 /// <summary>
-/// A map's function as workers know it: an id and its encoded form, made once per delegate (the encoding also checks,
-/// at the map call, that it can cross). A worker keeps the last <see cref="WorkerCapacity"/> functions it was sent,
-/// decoded, so a map of many chunks decodes its function once per worker.
+/// A function as workers know it: an id and its whole encoded form, sent to each worker once and kept there decoded
+/// (the last <see cref="WorkerCapacity"/> of them). A map's function is one per delegate, so a map of many chunks decodes
+/// it once per worker; a call's shape is one per lambda (delegate type, method, closure type), so each call sends only
+/// the variables its closure captured — not the names of its types, assemblies and method again.
 /// </summary>
 internal sealed class FunctionRef
 {
     /// <summary>Functions a worker keeps; the pool evicts in the same order as the worker, so both agree which it knows.</summary>
     public const int WorkerCapacity = 64;
 
-    private static readonly ConditionalWeakTable<Delegate, FunctionRef> s_refs = [];
+    private static readonly ConditionalWeakTable<Delegate, FunctionRef> s_functions = [];
+    private static readonly ConcurrentDictionary<(Type Delegate, MethodInfo Method, Type? Target), FunctionRef> s_shapes = new();
     private static int s_nextId;
+
+    private readonly TypePlan? _targetPlan;
 
     private FunctionRef(Delegate function)
     {
-        Payload = ValueCodec.Encode(function);
+        Payload = ValueCodec.Encode(function); // refuses what cannot cross, naming it, before anything is queued
         Method = function.Method;
+        _targetPlan = function.Target is { } target ? TypePlans.For(target.GetType()) : null;
         Id = Interlocked.Increment(ref s_nextId);
     }
 
     public int Id { get; }
 
+    /// <summary>The whole delegate, encoded (for a shape: the first closure of the lambda, whose own values go unused).</summary>
     public byte[] Payload { get; }
 
     public MethodInfo Method { get; }
 
-    public static FunctionRef For(Delegate function) => s_refs.GetValue(function, static f => new FunctionRef(f));
+    /// <summary>The function of a map: one per delegate.</summary>
+    public static FunctionRef For(Delegate function) => s_functions.GetValue(function, static f => new FunctionRef(f));
+
+    /// <summary>The shape of a call: one per lambda, shared by all its closures.</summary>
+    public static FunctionRef ShapeOf(Delegate function)
+    {
+        var key = (function.GetType(), function.Method, function.Target?.GetType());
+        return s_shapes.TryGetValue(key, out var shape) ? shape : s_shapes.GetOrAdd(key, _ => new FunctionRef(function));
+    }
+
+    /// <summary>
+    /// The captured variables of one closure of this shape (only those its code reads), without the type names:
+    /// the worker reads them against the shape's closure type. Empty for a function without a target.
+    /// </summary>
+    public byte[] EncodeTarget(Delegate function)
+    {
+        if (_targetPlan is null) return [];
+        return DelegateTargets.Encode(function, _targetPlan);
+    }
 }

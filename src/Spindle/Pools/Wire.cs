@@ -6,9 +6,10 @@ namespace Spindle.Pools;
 /// <summary>
 /// The records a pool and its workers exchange, inside length-prefixed frames (<see cref="ByteBuffer"/>), all
 /// little-endian. Pool → worker:
-/// <c>Call [u8 1][u8 flags][i64 seq][i32 len][encoded Func&lt;T&gt;]</c>,
+/// <c>Call [u8 1][u8 flags][i64 seq][i32 function][i32 len][the closure's captured variables]</c>,
 /// <c>Chunk [u8 2][u8 flags][i64 seq][i32 function][i32 count][i32 len][items]</c>,
-/// <c>Define [u8 3][i32 function][i32 len][encoded Func&lt;TSource, TResult&gt;]</c>, <c>Exit [u8 4]</c>.
+/// <c>Define [u8 3][i32 function][i32 len][encoded delegate]</c> (a map's function, or a call's shape, see
+/// <see cref="FunctionRef"/>), <c>Exit [u8 4]</c>.
 /// Worker → pool: <c>Result [u8 1][i64 seq][u32 µs][i32 len][result]</c>, <c>Error [u8 2][i64 seq][u32 µs][i32 len][error]</c>,
 /// <c>InitFailed [u8 3][i32 len][error]</c>. A worker runs its tasks in the order received.
 /// </summary>

@@ -15,7 +15,7 @@ internal sealed record WorkerStart(Connection Channel, SharedArray<byte> Ledger,
 /// The worker process's side (Python: <c>multiprocessing.pool.worker</c> and <c>concurrent.futures.process._process_worker</c>):
 /// a Spindle child whose target serves tasks until the pool sends Exit or closes the channel. It runs the initializer,
 /// then reads frames of tasks, runs them in order, and returns results through <see cref="WorkerOutput"/>. Map functions
-/// are decoded once and kept (see <see cref="FunctionRef"/>); call runners are made once per result type.
+/// and call shapes are decoded once and kept (see <see cref="FunctionRef"/>).
 /// </summary>
 internal static class WorkerMain
 {
@@ -72,9 +72,8 @@ internal static class WorkerMain
 
     private sealed class Worker(WorkerOutput output, WorkerLedger ledger)
     {
-        private readonly Dictionary<int, IChunkRunner> _functions = [];
+        private readonly Dictionary<int, Function> _functions = [];
         private readonly Queue<int> _functionOrder = new();
-        private readonly Dictionary<Type, ICallRunner> _callRunners = [];
 
         public bool Initialize(byte[] payload)
         {
@@ -104,20 +103,21 @@ internal static class WorkerMain
                     {
                         var flags = reader.Byte();
                         var seq = reader.Int64();
-                        RunCall(seq, flags, reader.Bytes());
+                        var function = Lookup(reader.Int32());
+                        var target = reader.Bytes();
+                        output.Start(seq, flushFirst: (flags & Wire.Short) == 0);
+                        function.Call(seq, target, output);
                         break;
                     }
                     case Wire.Chunk:
                     {
                         var flags = reader.Byte();
                         var seq = reader.Int64();
-                        var function = reader.Int32();
+                        var function = Lookup(reader.Int32());
                         var count = reader.Int32();
                         var block = reader.Bytes();
-                        if (!_functions.TryGetValue(function, out var runner))
-                            throw new InvalidDataException($"Malformed pool record: function {function} was never defined.");
                         output.Start(seq, flushFirst: (flags & Wire.Short) == 0);
-                        runner.Run(seq, (flags & Wire.Timed) != 0, count, block, output, ledger);
+                        function.Chunk(seq, (flags & Wire.Timed) != 0, count, block, output, ledger);
                         break;
                     }
                     case Wire.Define:
@@ -132,44 +132,71 @@ internal static class WorkerMain
             return true;
         }
 
-        private void RunCall(long seq, byte flags, ReadOnlySpan<byte> payload)
+        private Function Lookup(int id) =>
+            _functions.TryGetValue(id, out var function) ? function
+            : throw new InvalidDataException($"Malformed pool record: function {id} was never defined.");
+
+        private void Define(int id, ReadOnlySpan<byte> payload)
         {
-            output.Start(seq, flushFirst: (flags & Wire.Short) == 0);
-            Delegate function;
+            Function function;
             try
             {
-                function = (Delegate)ValueCodec.Decode(payload)!;
+                function = new Function((Delegate)ValueCodec.Decode(payload)!, null);
+            }
+            catch (SerializationFormatException e)
+            {
+                function = new Function(null, e); // its calls and chunks fail with the reason
+            }
+            _functions[id] = function;
+            _functionOrder.Enqueue(id);
+            if (_functionOrder.Count > FunctionRef.WorkerCapacity) _functions.Remove(_functionOrder.Dequeue());
+        }
+    }
+
+    /// <summary>
+    /// A function the pool defined: a map's function (its chunk runner made once), or a call's shape (each call binds
+    /// the shape's method to the closure it brings).
+    /// </summary>
+    private sealed class Function(Delegate? prototype, SerializationFormatException? error)
+    {
+        private readonly TypePlan? _targetPlan = prototype?.Target is { } target ? TypePlans.For(target.GetType()) : null;
+        private IChunkRunner? _chunkRunner;
+        private ICallRunner? _callRunner;
+
+        public void Call(long seq, ReadOnlySpan<byte> target, WorkerOutput output)
+        {
+            Delegate bound;
+            try
+            {
+                bound = Bind(target);
             }
             catch (SerializationFormatException e)
             {
                 output.Error(seq, e);
                 return;
             }
-            var type = function.GetType();
-            if (!_callRunners.TryGetValue(type, out var runner))
-            {
-                runner = (ICallRunner)Activator.CreateInstance(typeof(CallRunner<>).MakeGenericType(type.GetGenericArguments()[0]))!;
-                _callRunners[type] = runner;
-            }
-            runner.Run(seq, function, output);
+            _callRunner ??= (ICallRunner)Activator.CreateInstance(typeof(CallRunner<>).MakeGenericType(bound.GetType().GetGenericArguments()[0]))!;
+            _callRunner.Run(seq, bound, output);
         }
 
-        private void Define(int id, ReadOnlySpan<byte> payload)
+        public void Chunk(long seq, bool timed, int count, ReadOnlySpan<byte> block, WorkerOutput output, WorkerLedger ledger)
         {
-            IChunkRunner runner;
-            try
+            if (prototype is null)
             {
-                var function = (Delegate)ValueCodec.Decode(payload)!;
-                var types = function.GetType().GetGenericArguments();
-                runner = (IChunkRunner)Activator.CreateInstance(typeof(ChunkRunner<,>).MakeGenericType(types), function)!;
+                output.Error(seq, error!);
+                return;
             }
-            catch (SerializationFormatException e)
-            {
-                runner = new BrokenRunner(e); // its chunks fail with the reason
-            }
-            _functions[id] = runner;
-            _functionOrder.Enqueue(id);
-            if (_functionOrder.Count > FunctionRef.WorkerCapacity) _functions.Remove(_functionOrder.Dequeue());
+            _chunkRunner ??= (IChunkRunner)Activator.CreateInstance(typeof(ChunkRunner<,>).MakeGenericType(prototype.GetType().GetGenericArguments()), prototype)!;
+            _chunkRunner.Run(seq, timed, count, block, output, ledger);
+        }
+
+        private Delegate Bind(ReadOnlySpan<byte> target)
+        {
+            if (prototype is null) throw error!;
+            if (_targetPlan is null) return prototype;
+            var closure = DelegateTargets.Decode(target, _targetPlan);
+            return DelegateFactory.Create(prototype.GetType(), prototype.Method, closure)
+                ?? throw new SerializationFormatException($"Malformed pool record: {prototype.Method.Name} does not bind to the closure it was sent.");
         }
     }
 
@@ -201,11 +228,6 @@ internal static class WorkerMain
     private interface IChunkRunner
     {
         void Run(long seq, bool timed, int count, ReadOnlySpan<byte> block, WorkerOutput output, WorkerLedger ledger);
-    }
-
-    private sealed class BrokenRunner(Exception reason) : IChunkRunner
-    {
-        public void Run(long seq, bool timed, int count, ReadOnlySpan<byte> block, WorkerOutput output, WorkerLedger ledger) => output.Error(seq, reason);
     }
 
     /// <summary>Runs a map's function over a chunk: raw items in, raw results written in place when both are primitives.</summary>
