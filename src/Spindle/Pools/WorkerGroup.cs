@@ -100,9 +100,9 @@ internal sealed class WorkerGroup
         }
         catch
         {
+            lock (_queueLock) _terminating = _stopping = true;
             foreach (var slot in _slots) slot.Kill();
             StartManager(); // reaps the workers it started, then exits
-            lock (_queueLock) _terminating = _stopping = true;
             throw;
         }
         StartManager();
