@@ -80,7 +80,7 @@ public abstract class ExecutorBase : IExecutor
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         var deadline = Deadline.Start(timeout);
-        if (chunkSize == 1)
+        if (chunkSize == 1 && !ShipsFunctions)
         {
             var futures = new List<Future<TResult>>();
             foreach (var item in source) futures.Add(Submit(() => fn(item), cancellationToken));
@@ -123,6 +123,12 @@ public abstract class ExecutorBase : IExecutor
             });
         }
     }
+
+    /// <summary>
+    /// Whether <see cref="SubmitChunk"/> sends the function apart from the items (once per worker), so that even single
+    /// items are best mapped as chunks of one rather than as a closure each.
+    /// </summary>
+    private protected virtual bool ShipsFunctions => false;
 
     /// <summary>
     /// Submits one chunk of a <see cref="Map{TSource, TResult}"/> (Python: <c>process._process_chunk</c>).

@@ -66,6 +66,8 @@ public sealed class ProcessPoolExecutor : ExecutorBase
     /// <summary>The pids of the worker processes now (Python: <c>executor._processes.keys()</c>).</summary>
     public IReadOnlyList<int> WorkerPids => _group.Pids;
 
+    private protected override bool ShipsFunctions => true;
+
     private protected override Future<TResult[]> SubmitChunk<TSource, TResult>(Func<TSource, TResult> fn, TSource[] chunk,
         CancellationToken cancellationToken)
     {
