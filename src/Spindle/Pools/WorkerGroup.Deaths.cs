@@ -8,6 +8,8 @@ namespace Spindle.Pools;
 /// <summary>Deaths and timeouts: what a worker's end means for the tasks it held, and killing a task that overran.</summary>
 internal sealed partial class WorkerGroup
 {
+    private static readonly long RecheckTicks = Stopwatch.Frequency / 20; // 50 ms
+
     private void OnExited(WorkerSlot slot)
     {
         if (!_slots.Contains(slot)) return;
@@ -110,16 +112,19 @@ internal sealed partial class WorkerGroup
     }
 
     /// <summary>
-    /// When the task the worker runs must end: its start (from the ledger) plus the timeout; when it has not started
-    /// its first task yet, the earliest it could end (sent + timeout), to look again then.
+    /// When the task the worker runs must end: its start (from the ledger) plus the timeout. A worker says nothing when
+    /// it starts a task, so while the task it was sent has not started (the worker is still booting, say), the manager
+    /// looks again at the earliest time it could end, and after that every <see cref="RecheckTicks"/> at most.
     /// </summary>
     private (long At, bool Started)? Deadline(WorkerSlot slot)
     {
         if (slot.Killed || !slot.Outstanding.TryPeek(out var head)) return null;
         var running = slot.Ledger.RunningSeq;
         var started = slot.Ledger.StartedAt;
-        return running >= head.Seq ? (started + _timeoutTicks, true) : (head.SentAt + _timeoutTicks, false);
+        if (running >= head.Seq) return (started + _timeoutTicks, true);
+        return (Math.Max(head.SentAt + _timeoutTicks, Stopwatch.GetTimestamp() + Math.Min(_timeoutTicks, RecheckTicks)), false);
     }
+
 
     /// <summary>How long one call of a method takes, smoothed; recent calls weigh half (the first ones include JIT compilation).</summary>
     private sealed class MethodTimes(double micros)
