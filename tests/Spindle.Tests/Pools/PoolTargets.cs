@@ -51,3 +51,9 @@ public enum Color
     Green,
     Blue,
 }
+
+/// <summary>Progress reported on the reporting thread itself (<see cref="Progress{T}"/> would post it elsewhere).</summary>
+internal sealed class SynchronousProgress(Action<MapProgress> report) : IProgress<MapProgress>
+{
+    public void Report(MapProgress value) => report(value);
+}

@@ -46,6 +46,11 @@ public sealed class ProcessPoolExecutorTests : LeakCheckedTest
         Assert.Equal(Enumerable.Range(0, 500).Select(x => x * x), executor.Map(PoolTargets.Square, Enumerable.Range(0, 500), chunkSize: 7));
         Assert.Equal(Enumerable.Range(0, 20).Select(x => x * x), executor.Map(PoolTargets.Square, Enumerable.Range(0, 20)));
         Assert.Throws<ArgumentOutOfRangeException>(() => executor.Map(PoolTargets.Square, [1], chunkSize: 0));
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<MapProgress>();
+        Assert.Equal(100, executor.Map(PoolTargets.Square, Enumerable.Range(0, 100), chunkSize: 10, progress: new SynchronousProgress(reports.Enqueue)).Count());
+        Assert.True(SpinWait.SpinUntil(() => reports.Count == 10, Long)); // one report per chunk, up to the total
+        Assert.Equal(100, reports.Max(r => r.Completed));
+        Assert.All(reports, r => Assert.Equal(100, r.Total));
         var gate = scratch["go"];
         var slow = executor.Map(x => x == 1 && ChildTargets.WaitForFile(gate) ? 1 : x, [0, 1], timeout: TimeSpan.FromMilliseconds(200));
         Assert.Throws<TimeoutException>(() => slow.ToList());

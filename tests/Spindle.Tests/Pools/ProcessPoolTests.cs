@@ -198,9 +198,4 @@ public sealed class ProcessPoolTests(SharedProcessPool shared) : LeakCheckedTest
         Assert.Equal(seen.Select(r => r.Completed).Order(), seen.Select(r => r.Completed)); // never goes back
         Assert.Equal(1.0, seen[^1].Fraction);
     }
-
-    private sealed class SynchronousProgress(Action<MapProgress> report) : IProgress<MapProgress>
-    {
-        public void Report(MapProgress value) => report(value);
-    }
 }
