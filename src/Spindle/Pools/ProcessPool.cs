@@ -54,11 +54,11 @@ public sealed class ProcessPool : PoolBase
         MaxTasksPerChild = maxTasksPerChild;
         TaskTimeout = taskTimeout;
         var name = string.Create(CultureInfo.InvariantCulture, $"ProcessPool-{Interlocked.Increment(ref s_counter)}");
-        var encodedInitializer = PoolOptions.Encode(initializer);
+        PoolOptions.CheckInitializer(initializer);
         _dispatcher = new CallbackDispatcher($"{name}-results");
         try
         {
-            _group = new WorkerGroup(new WorkerGroupOptions(name, Processes, encodedInitializer, maxTasksPerChild, taskTimeout,
+            _group = new WorkerGroup(new WorkerGroupOptions(name, Processes, initializer, maxTasksPerChild, taskTimeout,
                 StartAll: true, BreakOnDeath: false,
                 BrokenError: static (reason, cause) => new BrokenExecutorException(reason, cause),
                 OnBroken: (reason, cause) => MarkBroken(reason, cause)));
@@ -151,6 +151,13 @@ internal static class PoolOptions
             throw new ArgumentOutOfRangeException(nameof(taskTimeout), timeout, "A task timeout must be above zero (null: no timeout).");
     }
 
-    /// <summary>The initializer as workers receive it; refused here, at construction, when it cannot cross.</summary>
-    public static byte[]? Encode(Action? initializer) => initializer is null ? null : ValueCodec.Encode<Delegate>(initializer);
+    /// <summary>
+    /// Refuses, at construction, an initializer that cannot cross to a worker. It crosses with each worker's start, as
+    /// Python's <c>initargs</c> do: what only a child's start can carry travels there too — a manager proxy's authkey,
+    /// a <see cref="Ipc.Connection"/>'s descriptor.
+    /// </summary>
+    public static void CheckInitializer(Action? initializer)
+    {
+        if (initializer is not null) CallCodec.Encode(initializer, [], descriptors: []);
+    }
 }

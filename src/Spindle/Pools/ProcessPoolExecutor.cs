@@ -45,10 +45,11 @@ public sealed class ProcessPoolExecutor : ExecutorBase
     {
         MaxWorkers = PoolOptions.CheckCount(maxWorkers, nameof(maxWorkers));
         PoolOptions.Check(maxTasksPerChild, taskTimeout);
+        PoolOptions.CheckInitializer(initializer);
         MaxTasksPerChild = maxTasksPerChild;
         TaskTimeout = taskTimeout;
         var name = string.Create(CultureInfo.InvariantCulture, $"ProcessPoolExecutor-{Interlocked.Increment(ref s_counter)}");
-        _group = new WorkerGroup(new WorkerGroupOptions(name, MaxWorkers, PoolOptions.Encode(initializer), maxTasksPerChild, taskTimeout,
+        _group = new WorkerGroup(new WorkerGroupOptions(name, MaxWorkers, initializer, maxTasksPerChild, taskTimeout,
             StartAll: false, BreakOnDeath: true,
             BrokenError: static (reason, cause) => new BrokenProcessPoolException(reason, cause),
             OnBroken: (reason, cause) => MarkBroken(reason, cause, static (r, c) => new BrokenProcessPoolException(r, c!))));

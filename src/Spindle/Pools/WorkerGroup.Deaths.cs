@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Spindle.Native;
 using Spindle.Processes;
+using Spindle.Serialization;
 
 namespace Spindle.Pools;
 
@@ -18,7 +19,15 @@ internal sealed partial class WorkerGroup
         if (pending > 0) Deliver(slot, slot.Ledger.Area[..pending], replay: true);
         var exitCode = slot.Process.ExitCode ?? Reaper.LostStatus;
         var expected = slot.Retiring && !slot.Killed && slot.Outstanding.Count == 0 && exitCode == 0;
-        if (!expected) Died(slot, exitCode);
+        if (slot.Process.Exception is { RemoteTypeName: var type } unstartable && type == typeof(SerializationFormatException).FullName)
+        {
+            // Its start (the initializer and what it captured) could not be rebuilt there: a fresh worker would fail the same way.
+            Break("A worker process could not be started, the process pool is not usable anymore", unstartable);
+        }
+        else if (!expected)
+        {
+            Died(slot, exitCode);
+        }
         if (!slot.Closed) Register(slot.Fd, 0, 0, Libc.EPOLL_CTL_DEL);
         _slots.Remove(slot);
         _pids = [.. _slots.Select(s => s.Pid)];

@@ -12,7 +12,7 @@ namespace Spindle.Pools;
 /// <summary>How a <see cref="WorkerGroup"/> runs: its size and workers, and what a worker's death means.</summary>
 /// <param name="Name">Names the manager thread and the workers (<c>{Name}-worker-N</c>).</param>
 /// <param name="Size">Most workers at once.</param>
-/// <param name="Initializer">The encoded initializer each worker runs first, or null.</param>
+/// <param name="Initializer">What each worker runs first (it crosses with the worker's start), or null.</param>
 /// <param name="MaxTasksPerChild">Tasks after which a worker is replaced, or null.</param>
 /// <param name="TaskTimeout">How long one call (one item of a chunk) may run before its worker is killed, or null.</param>
 /// <param name="StartAll">Start every worker at once and keep them all (a pool); else start them as work arrives (an executor).</param>
@@ -22,7 +22,7 @@ namespace Spindle.Pools;
 internal sealed record WorkerGroupOptions(
     string Name,
     int Size,
-    byte[]? Initializer,
+    Action? Initializer,
     int? MaxTasksPerChild,
     TimeSpan? TaskTimeout,
     bool StartAll,

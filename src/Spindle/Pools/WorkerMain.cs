@@ -5,11 +5,11 @@ using Spindle.Serialization;
 
 namespace Spindle.Pools;
 
-/// <summary>What a pool worker process is started with: its channel to the pool, its ledger, and the encoded initializer.</summary>
+/// <summary>What a pool worker process is started with: its channel to the pool, its ledger, and the initializer.</summary>
 /// <param name="Channel">The worker's end of a socket pair (its descriptor crosses with SCM_RIGHTS).</param>
 /// <param name="Ledger">The shared page of <see cref="WorkerLedger"/>.</param>
-/// <param name="Initializer">The encoded <see cref="Action"/> to run first, or null.</param>
-internal sealed record WorkerStart(Connection Channel, SharedArray<byte> Ledger, byte[]? Initializer);
+/// <param name="Initializer">What to run first, or null (Python: <c>initializer(*initargs)</c>, sent with the worker's start).</param>
+internal sealed record WorkerStart(Connection Channel, SharedArray<byte> Ledger, Action? Initializer);
 
 /// <summary>
 /// The worker process's side (Python: <c>multiprocessing.pool.worker</c> and <c>concurrent.futures.process._process_worker</c>):
@@ -75,11 +75,11 @@ internal static class WorkerMain
         private readonly Dictionary<int, WorkerFunction> _functions = [];
         private readonly Queue<int> _functionOrder = new();
 
-        public bool Initialize(byte[] payload)
+        public bool Initialize(Action initializer)
         {
             try
             {
-                ((Action)ValueCodec.Decode(payload)!)();
+                initializer();
                 return true;
             }
 #pragma warning disable CA1031 // Python: a failing initializer is reported and the worker ends; the pool decides what follows

@@ -1,3 +1,5 @@
+using Spindle.Ipc;
+using Spindle.Serialization;
 using Spindle.Signals;
 using Spindle.Tests.Processes;
 
@@ -31,9 +33,23 @@ internal static class PoolTargets
         return -1;
     }
 
+    /// <summary>An initializer: says which worker started, under a lock its start carried.</summary>
+    public static void Greet(Connection report, ProcessLock mutex)
+    {
+        using (mutex.EnterScope()) report.Send(Environment.ProcessId);
+    }
+
     public static int ThrowKeyNotFound(int x) => x == 3 ? throw new KeyNotFoundException($"no key {x}") : x;
 
     public static int ThrowCustom() => throw new OddException(7);
+}
+
+/// <summary>A shareable object that exports but refuses to be rebuilt in another process.</summary>
+public sealed class RefusesImport : IShareable<RefusesImport>
+{
+    public ShareableHandle Export() => new(new byte[] { 1 });
+
+    public static RefusesImport Import(ShareableHandle handle) => throw new InvalidOperationException($"a {nameof(RefusesImport)} is never rebuilt");
 }
 
 /// <summary>An exception the pool cannot rebuild (no (message, inner) constructor): it arrives as a RemoteException.</summary>

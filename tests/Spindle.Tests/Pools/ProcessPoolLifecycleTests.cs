@@ -1,3 +1,4 @@
+using Spindle.Ipc;
 using Spindle.Pools;
 using Spindle.Processes;
 using Spindle.Serialization;
@@ -121,6 +122,33 @@ public sealed class ProcessPoolLifecycleTests : LeakCheckedTest
         var seen = pool.Map(static (int _) => PoolTargets.Initialized, Enumerable.Range(0, 20), chunkSize: 1);
         Assert.All(seen, s => Assert.StartsWith("hello from ", s, StringComparison.Ordinal));
         Assert.Equal("", PoolTargets.Initialized); // not in this process
+    }
+
+    [Fact]
+    public void The_initializer_crosses_with_each_workers_start_so_it_may_capture_pipes_and_locks()
+    {
+        // Python's Pool(initializer=init, initargs=(lock,)): what only a child's start can carry (a descriptor) is
+        // given to the workers this way, and tasks reach it through the worker's state.
+        var (mine, theirs) = Pipe.Create();
+        using (mine)
+        using (theirs)
+        using (var mutex = new ProcessLock())
+        {
+            using var pool = new ProcessPool(2, initializer: () => PoolTargets.Greet(theirs, mutex));
+            int[] greeted = [mine.Recv<int>(), mine.Recv<int>()];
+            Assert.Equal(pool.WorkerPids.Order(), greeted.Order());
+        }
+    }
+
+    [Fact]
+    public void A_worker_whose_start_cannot_be_rebuilt_breaks_the_pool_instead_of_respawning_forever()
+    {
+        var unrebuildable = new RefusesImport();
+        using var pool = new ProcessPool(2, initializer: () => GC.KeepAlive(unrebuildable));
+        var broken = Assert.Throws<BrokenExecutorException>(() => pool.Apply(static () => 1));
+        var cause = Assert.IsType<RemoteException>(broken.InnerException);
+        Assert.Equal(typeof(SerializationFormatException).FullName, cause.RemoteTypeName);
+        Assert.Contains(nameof(RefusesImport), cause.Message, StringComparison.Ordinal);
     }
 
     [Fact]
