@@ -51,6 +51,7 @@ internal static unsafe partial class Libc
     internal const short POLLERR = 0x008;
     internal const short POLLHUP = 0x010;
     internal const short POLLNVAL = 0x020;
+    internal const short POLLRDHUP = 0x2000;
 
     internal const int EPOLL_CLOEXEC = 0x80000;
     internal const int EPOLL_CTL_ADD = 1;
