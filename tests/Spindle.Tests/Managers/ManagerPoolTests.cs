@@ -215,6 +215,21 @@ public sealed class ManagerPoolTests : LeakCheckedTest
         Assert.NotEqual(0, pool.Apply(() => HoldAWhile(mutex, ready)));
     }
 
+    [Fact]
+    public void A_registered_service_runs_its_work_on_a_pool_the_server_process_owns()
+    {
+        // What Python's undocumented manager.Pool() is for — several processes feeding one set of workers — through a
+        // registered interface: its methods are typed, the server knows their code, and its pool dies with it.
+        using var manager = new Manager();
+        manager.Register<ISquares>("Squares", static () => PooledSquares.Shared);
+        manager.Start();
+        var squares = manager.Create<ISquares>("Squares");
+        var serverPid = manager.ServerPid!.Value;
+        Children.RunAll(new SpindleProcess(() => Assert.Equal(285, squares.SumOfSquares(10))));
+        Assert.Equal(328_350, squares.SumOfSquares(100));
+        Assert.All(squares.WorkerParents(), parent => Assert.Equal(serverPid, parent));
+    }
+
     /// <summary>Sockets the manager's server holds open: its listener and one per client connection.</summary>
     private static int ServerConnections(int serverPid) =>
         Directory.EnumerateFiles($"/proc/{serverPid}/fd")
@@ -231,4 +246,26 @@ public sealed class ManagerPoolTests : LeakCheckedTest
             return null;
         }
     }
+}
+
+public interface ISquares
+{
+    int SumOfSquares(int count);
+
+    int[] WorkerParents();
+}
+
+/// <summary>A service whose one instance, in the manager's server process, owns a process pool.</summary>
+public sealed class PooledSquares : ISquares, IDisposable
+{
+    private static readonly Lazy<PooledSquares> s_shared = new(() => new PooledSquares());
+    private readonly ProcessPool _pool = new(2);
+
+    public static PooledSquares Shared => s_shared.Value;
+
+    public int SumOfSquares(int count) => _pool.Map(static (int x) => x * x, Enumerable.Range(0, count)).Sum();
+
+    public void Dispose() => _pool.Dispose();
+
+    public int[] WorkerParents() => [.. _pool.Map(static (int _) => ProcessesApi.Parent!.Pid, Enumerable.Range(0, 4), chunkSize: 1).Distinct()];
 }
