@@ -33,7 +33,7 @@ internal sealed class WorkerOutput(int fd, WorkerLedger ledger)
         _scratch.Advance(Wire.ResultHeader);
         try
         {
-            ValueCodec.Encode(_scratch, value);
+            ValueCodec.Encode(_scratch, value, "the task's result");
         }
         catch (NotTransferableException e)
         {

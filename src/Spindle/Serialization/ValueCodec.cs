@@ -22,14 +22,17 @@ public static class ValueCodec
     /// <summary>Encodes <paramref name="value"/> into a new array. Python: <c>pickle.dumps(obj)</c>.</summary>
     /// <exception cref="NotTransferableException">Something in the value cannot cross; the message names its path and type.</exception>
     public static byte[] Encode<T>(T value) =>
-        Payloads.Encode(PayloadHeader.Value, w => WriteRoot(w, value), Payloads.ToArray);
+        Payloads.Encode(PayloadHeader.Value, w => WriteRoot(w, value, "value"), Payloads.ToArray);
 
     /// <summary>Encodes <paramref name="value"/> into <paramref name="output"/>; nothing is written if it is refused. Python: <c>pickle.dump(obj, file)</c>.</summary>
     /// <exception cref="NotTransferableException">Something in the value cannot cross; the message names its path and type.</exception>
-    public static void Encode<T>(IBufferWriter<byte> output, T value)
+    public static void Encode<T>(IBufferWriter<byte> output, T value) => Encode(output, value, "value");
+
+    /// <summary>As <see cref="Encode{T}(IBufferWriter{byte}, T)"/>, naming the value <paramref name="root"/> in a refusal (e.g. "the task's result").</summary>
+    internal static void Encode<T>(IBufferWriter<byte> output, T value, string root)
     {
         ArgumentNullException.ThrowIfNull(output);
-        Payloads.Encode(PayloadHeader.Value, w => WriteRoot(w, value), bytes =>
+        Payloads.Encode(PayloadHeader.Value, w => WriteRoot(w, value, root), bytes =>
         {
             bytes.CopyTo(output.GetSpan(bytes.Length));
             output.Advance(bytes.Length);
@@ -53,7 +56,7 @@ public static class ValueCodec
     public static object? Decode(ReadOnlySpan<byte> data) =>
         Payloads.Decode(data, PayloadHeader.Value, static (ref Reader r) => r.ReadSlot(s_object));
 
-    private static void WriteRoot<T>(Writer writer, T value)
+    private static void WriteRoot<T>(Writer writer, T value, string root)
     {
         try
         {
@@ -61,7 +64,7 @@ public static class ValueCodec
         }
         catch (PathException e)
         {
-            throw e.ToPublic("value");
+            throw e.ToPublic(root);
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using Spindle.Serialization;
 using Spindle.Pools;
 using Spindle.Processes;
 using Spindle.Tests.Processes;
@@ -167,6 +169,26 @@ public sealed class ProcessPoolExecutorTests : LeakCheckedTest
         Assert.True(blocker.Result(Long));
         Assert.Equal(3, executor.Submit(static () => 3).Result(Long));
         Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public void What_cannot_cross_is_refused_at_submit_and_a_result_that_cannot_fails_its_future_only()
+    {
+        using var executor = new ProcessPoolExecutor(1);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var refused = Assert.Throws<NotTransferableException>(() => executor.Submit(() => socket.Available));
+        Assert.Contains("socket", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(Socket), refused.Message, StringComparison.Ordinal);
+        Assert.Throws<NotTransferableException>(() => executor.Map(static (Socket s) => s.Available, [socket]).ToList());
+
+        var result = executor.Submit(static () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        var error = Assert.Throws<NotTransferableException>(() => result.Result(Long));
+        Assert.Contains(nameof(Socket), error.Message, StringComparison.Ordinal);
+        Assert.IsType<RemoteException>(error.InnerException);
+        var mapped = Assert.Throws<NotTransferableException>(() =>
+            executor.Map(static (int _) => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp), [1, 2]).ToList());
+        Assert.Contains(nameof(Socket), mapped.Message, StringComparison.Ordinal);
+        Assert.Equal(3, executor.Submit(static () => 3).Result(Long)); // not broken, and the worker goes on
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Collections.Concurrent;
 using Spindle.Pools;
 using Spindle.Processes;
@@ -130,6 +131,21 @@ public sealed class ProcessPoolTests(SharedProcessPool shared) : LeakCheckedTest
         var result = Assert.Throws<NotTransferableException>(() => _pool.Apply(static () => (Stream)new MemoryStream()));
         Assert.IsType<RemoteException>(result.InnerException);
         Assert.Equal(1, _pool.Apply(static () => 1)); // the worker goes on
+    }
+
+    [Fact]
+    public void A_socket_cannot_cross_either_way_and_the_error_names_its_type()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var refused = Assert.Throws<NotTransferableException>(() => _pool.ApplyAsync(() => socket.Available));
+        Assert.Contains(nameof(Socket), refused.Message, StringComparison.Ordinal);
+        var result = _pool.ApplyAsync(static () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        var error = Assert.Throws<NotTransferableException>(() => result.Get(Long));
+        Assert.StartsWith("the task's result (System.Net.Sockets.Socket) cannot be sent", error.Message, StringComparison.Ordinal);
+        var mapped = Assert.Throws<NotTransferableException>(() =>
+            _pool.Map(static (int _) => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp), [1, 2, 3]));
+        Assert.Contains(nameof(Socket), mapped.Message, StringComparison.Ordinal);
+        Assert.Equal([1, 4], _pool.Map(PoolTargets.Square, [1, 2])); // the workers go on
     }
 
     [Fact]
