@@ -49,6 +49,7 @@ internal static partial class PoolLessons
         pool.Close();
         pool.Join();
         say.Line($"map returned after all 20 calls; the pool had {pool.Processes} workers");
+        say.Note("Calls this short go in batches to whichever worker is free, so one may run most of them; longer calls spread (next lesson).");
     }
 
     private static void ApplyAsync(LessonContext say)
