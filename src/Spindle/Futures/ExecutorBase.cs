@@ -69,6 +69,7 @@ public abstract class ExecutorBase : IExecutor
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         var deadline = Deadline.Start(timeout);
+        if (MapBufferSize is { } buffer) return StreamedMap.Run(source.Chunk(chunkSize), chunk => SubmitChunk(fn, chunk, cancellationToken), buffer, deadline);
         if (chunkSize == 1)
         {
             var futures = new List<Future<TResult>>();
@@ -79,6 +80,14 @@ public abstract class ExecutorBase : IExecutor
         foreach (var chunk in source.Chunk(chunkSize)) chunks.Add(SubmitChunk(fn, chunk, cancellationToken));
         return ResultsInOrder(chunks, deadline, static results => results);
     }
+
+    /// <summary>
+    /// How many work items <see cref="Map{TSource, TResult}"/> keeps submitted and not yet yielded; null (the default)
+    /// submits every item at once, as Python does. An executor whose work goes to a shared queue (a broker) bounds it, so
+    /// that a long map neither floods the queue nor holds every result: the source is then read as results are consumed
+    /// (Python 3.14: <c>Executor.map(..., buffersize=N)</c>).
+    /// </summary>
+    private protected virtual int? MapBufferSize => null;
 
     /// <summary>
     /// Submits one chunk of a <see cref="Map{TSource, TResult}"/> (Python: <c>process._process_chunk</c>).
