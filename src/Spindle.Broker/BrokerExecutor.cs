@@ -113,6 +113,12 @@ public sealed class BrokerExecutor : ExecutorBase
         Interlocked.Read(ref _submitted), Interlocked.Read(ref _completed), _pending.Count, Interlocked.Read(ref _redelivered),
         Interlocked.Read(ref _duplicates), Interlocked.Read(ref _rejected), Interlocked.Read(ref _reconnects));
 
+    /// <summary>The executor's reply queue (tests publish to it behind its back).</summary>
+    internal string ReplyQueue => _replyQueue;
+
+    /// <summary>The ids of the tasks whose futures are not done.</summary>
+    internal List<Guid> PendingIds => [.. _pending.Keys];
+
     private protected override int? MapBufferSize => _options.MapBufferSize;
 
     private protected override Future<TResult[]> SubmitChunk<TSource, TResult>(Func<TSource, TResult> fn, TSource[] chunk,
