@@ -55,7 +55,7 @@ public sealed class BrokerExecutor : ExecutorBase
     private readonly AuthKey _key;
     private readonly BrokerTopology _topology;
     private readonly string _replyQueue = $"spindle.reply.{Guid.NewGuid():N}";
-    private readonly List<object?> _carbonCopy;
+    private readonly BasicProperties _taskProperties;
     private readonly ConcurrentDictionary<Guid, OutgoingTask> _pending = new();
     // null is the signal "revokes are waiting": the one reader is the publishing loop.
     private readonly Channel<OutgoingTask?> _outgoing = Channel.CreateUnbounded<OutgoingTask?>(new UnboundedChannelOptions { SingleReader = true });
@@ -93,7 +93,13 @@ public sealed class BrokerExecutor : ExecutorBase
         _options.Validate();
         _key = AuthKey.Resolve(_options.AuthKey);
         _topology = new BrokerTopology(_options.Queue, _options.MaxRedeliveries);
-        _carbonCopy = [Encoding.UTF8.GetBytes(_replyQueue)];
+        _taskProperties = new BasicProperties
+        {
+            Persistent = true,
+            // Where a dead letter of the task goes (see BrokerTopology). Shared by every publish: the client copies
+            // properties to which it adds its own headers, and never changes the caller's.
+            Headers = new Dictionary<string, object?> { ["CC"] = new List<object?> { Encoding.UTF8.GetBytes(_replyQueue) } },
+        };
         _unconfirmed = new SemaphoreSlim(_options.MaxUnconfirmed);
         var session = Task.Run(() => OpenSessionAsync(CancellationToken.None)).GetAwaiter().GetResult();
         _loop = Task.Run(() => RunAsync(session));
@@ -253,16 +259,11 @@ public sealed class BrokerExecutor : ExecutorBase
     private void Publish(ClientSession session, OutgoingTask task)
     {
         Volatile.Write(ref task.State, OutgoingTask.Publishing);
-        var properties = new BasicProperties
-        {
-            Persistent = true,
-            Headers = new Dictionary<string, object?> { ["CC"] = _carbonCopy }, // where a dead letter of it goes: see BrokerTopology
-        };
         ValueTask confirm;
         try
         {
             // Never a cancellable token here: RabbitMQ.Client 7.1.2 corrupts its confirm bookkeeping when one is cancelled (#1900).
-            confirm = session.Publisher.BasicPublishAsync(BrokerTopology.TasksExchange, _topology.Queue, mandatory: true, properties, task.Message, CancellationToken.None);
+            confirm = session.Publisher.BasicPublishAsync(BrokerTopology.TasksExchange, _topology.Queue, mandatory: true, _taskProperties, task.Message, CancellationToken.None);
         }
         catch (Exception e) when (BrokerConnection.IsConnectionLoss(e))
         {

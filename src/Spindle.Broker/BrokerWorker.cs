@@ -108,6 +108,7 @@ public sealed class BrokerWorker
                 {
                     await session.StopConsumingAsync().ConfigureAwait(false);
                     await WaitIdleAsync().ConfigureAwait(false);
+                    await session.Settler.FlushAsync().ConfigureAwait(false);
                     await session.DisposeAsync().ConfigureAwait(false);
                     break;
                 }
@@ -135,30 +136,32 @@ public sealed class BrokerWorker
     }
 
     // On the client's dispatch thread: check, then hand the task to the local executor; never blocks.
-    private Task OnTaskAsync(WorkerSession session, BasicDeliverEventArgs delivery)
+    private Task OnTaskAsync(WorkerSession session, BasicDeliverEventArgs message)
     {
         Interlocked.Increment(ref _received);
-        if (delivery.Redelivered) Interlocked.Increment(ref _redelivered);
-        var tag = delivery.DeliveryTag;
+        if (message.Redelivered) Interlocked.Increment(ref _redelivered);
+        var delivery = session.Settler.Track(message.DeliveryTag);
         TaskMessage task;
         try
         {
-            task = TaskMessage.Open(_key, delivery.Body.ToArray());
+            task = TaskMessage.Open(_key, message.Body.ToArray());
         }
         catch (RejectedMessageException e)
         {
             Interlocked.Increment(ref _rejected);
             _progress.Say($"refused a message without running it, dead-lettered to '{_topology.DeadQueue}': {e.Message}");
-            return SettleAsync(session, s => s.Tasks.BasicRejectAsync(tag, requeue: false));
+            session.Settler.Reject(delivery);
+            return Task.CompletedTask;
         }
         if (_revoked.Contains(task.Id))
         {
             Interlocked.Increment(ref _skipped);
             if (_options.Verbose) _progress.Say($"task {task.Id.ToString("N")[..8]} {task.Name}: revoked, skipped");
-            return SettleAsync(session, s => s.Tasks.BasicAckAsync(tag, multiple: false));
+            session.Settler.Ack(delivery);
+            return Task.CompletedTask;
         }
         Interlocked.Increment(ref _running);
-        new RunningTask(this, session, tag, delivery.Redelivered, task).Start();
+        new RunningTask(this, session, delivery, message.Redelivered, task).Start();
         return Task.CompletedTask;
     }
 
@@ -206,8 +209,8 @@ public sealed class BrokerWorker
             {
                 Interlocked.Increment(ref _orphaned); // a reply-to that names no queue: nobody to tell
             }
-            // Acknowledged only now: a worker lost before this line has its task redelivered (at least once).
-            await session.Tasks.BasicAckAsync(job.Tag, multiple: false).ConfigureAwait(false);
+            // Acknowledged only now: a worker lost before the ack goes out has its task redelivered (at least once).
+            session.Settler.Ack(job.Delivery);
             var failure = TaskOutcome.FailureSummary(outcome);
             Interlocked.Increment(ref failure is null ? ref _succeeded : ref _failed);
             _progress.Ran(job.Task.Id, job.Task.Name, failure, job.Elapsed, job.Redelivered);
@@ -222,24 +225,11 @@ public sealed class BrokerWorker
         }
     }
 
-    private async Task RequeueAsync(RunningTask job)
+    private void Requeue(RunningTask job)
     {
         Interlocked.Increment(ref _requeued);
-        await SettleAsync(job.Session, s => s.Tasks.BasicNackAsync(job.Tag, multiple: false, requeue: true)).ConfigureAwait(false);
+        job.Session.Settler.Requeue(job.Delivery);
         LeaveRunning();
-    }
-
-    private static async Task SettleAsync(WorkerSession session, Func<WorkerSession, ValueTask> settle)
-    {
-        if (session.IsLost) return;
-        try
-        {
-            await settle(session).ConfigureAwait(false);
-        }
-        catch (Exception e) when (BrokerConnection.IsConnectionLoss(e))
-        {
-            session.MarkLost(e);
-        }
     }
 
     private void LeaveRunning()
@@ -256,7 +246,8 @@ public sealed class BrokerWorker
     }
 
     /// <summary>One delivery from the moment it is handed to the local executor until it is settled, exactly once.</summary>
-    private sealed class RunningTask(BrokerWorker worker, WorkerSession session, ulong tag, bool redelivered, TaskMessage task) : IDisposable
+    private sealed class RunningTask(BrokerWorker worker, WorkerSession session, DeliverySettler.Delivery delivery, bool redelivered, TaskMessage task)
+        : IDisposable
     {
         private readonly long _started = Stopwatch.GetTimestamp();
         private IExecutor? _runner;
@@ -265,7 +256,7 @@ public sealed class BrokerWorker
 
         public WorkerSession Session => session;
 
-        public ulong Tag => tag;
+        public DeliverySettler.Delivery Delivery => delivery;
 
         public bool Redelivered => redelivered;
 
@@ -325,7 +316,7 @@ public sealed class BrokerWorker
         {
             if (!TrySettle()) return;
             if (_runner is not null) worker._runners!.Replace(_runner);
-            _ = worker.RequeueAsync(this);
+            worker.Requeue(this);
         }
     }
 }

@@ -16,6 +16,7 @@ internal sealed class WorkerSession : BrokerSession
     {
         Tasks = tasks;
         Results = results;
+        Settler = new DeliverySettler(tasks, MarkLost);
         Watch(tasks);
         Watch(results);
         Watch(control);
@@ -23,6 +24,9 @@ internal sealed class WorkerSession : BrokerSession
 
     /// <summary>Consumes and acknowledges tasks.</summary>
     public IChannel Tasks { get; }
+
+    /// <summary>Acknowledges, rejects and requeues the deliveries of <see cref="Tasks"/>, in order.</summary>
+    public DeliverySettler Settler { get; }
 
     /// <summary>Publishes results (mandatory: a result whose executor is gone comes back, see <c>onReturn</c>).</summary>
     public IChannel Results { get; }

@@ -9,6 +9,7 @@ internal static class BenchCatalogue
         ProcessStartBench.Suite,
         EchoBench.Suite,
         SelectorsBench.Suite,
+        BrokerBench.Suite,
     ];
 
     /// <summary>The suite called <paramref name="name"/> (case-insensitive), or null.</summary>

@@ -20,6 +20,11 @@ internal sealed class AuthKey
     /// <summary>Bytes of a signature (HMAC-SHA256).</summary>
     public const int SignatureLength = HMACSHA256.HashSizeInBytes;
 
+    // The keyed HMAC of the key this thread used last: keying costs more than hashing a task (the one-shot HashData keys
+    // on every call), and a process uses one key.
+    [ThreadStatic] private static AuthKey? t_lastKey;
+    [ThreadStatic] private static IncrementalHash? t_hmac;
+
     private readonly byte[] _key;
 
     /// <summary>A key of the given bytes (copied).</summary>
@@ -44,7 +49,18 @@ internal sealed class AuthKey
     }
 
     /// <summary>Writes the signature of <paramref name="data"/> into <paramref name="signature"/>.</summary>
-    public void Sign(ReadOnlySpan<byte> data, Span<byte> signature) => HMACSHA256.HashData(_key, data, signature);
+    public void Sign(ReadOnlySpan<byte> data, Span<byte> signature)
+    {
+        var hmac = t_hmac;
+        if (hmac is null || !ReferenceEquals(t_lastKey, this))
+        {
+            hmac?.Dispose();
+            t_hmac = hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
+            t_lastKey = this;
+        }
+        hmac.AppendData(data);
+        hmac.GetHashAndReset(signature);
+    }
 
     /// <summary>Whether <paramref name="signature"/> is this key's signature of <paramref name="data"/> (compared in constant time).</summary>
     public bool Verifies(ReadOnlySpan<byte> signature, ReadOnlySpan<byte> data)
