@@ -13,6 +13,7 @@ internal static class EchoModels
         PollEcho.Model,
         EpollEcho.Model,
         AsyncEcho.Model,
+        HubEcho.Model,
     ];
 
     /// <summary>The model called <paramref name="name"/> (case-insensitive), or null.</summary>

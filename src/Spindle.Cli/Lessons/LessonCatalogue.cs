@@ -12,7 +12,9 @@ internal static class LessonCatalogue
         .. FutureLessons.All,
         .. ProcessLessons.All,
         .. IpcLessons.All,
+        .. ManagerLessons.All,
         .. IoLessons.All,
+        .. CoroutineLessons.All,
     ];
 
     /// <summary>The lesson called <paramref name="name"/> (case-insensitive), or null.</summary>

@@ -47,12 +47,24 @@ internal sealed unsafe class Segment : IDisposable
     public byte* Base => _base != null ? _base : throw new ObjectDisposedException(nameof(Segment), "The shared memory segment is closed.");
 
     /// <summary>A new anonymous segment of <paramref name="payload"/> bytes after the header, zero-filled.</summary>
-    public static Segment CreateAnonymous(long payload, string label)
+    /// <param name="payload">Bytes after the header.</param>
+    /// <param name="label">Shown in /proc/PID/fd links (memfd:spindle-LABEL).</param>
+    /// <param name="fixedSize">
+    /// Seal the size: a process that opens the segment through /proc cannot shrink it (which would make this
+    /// process's reads of the mapping fault), for a segment shared with a less trusted peer.
+    /// </param>
+    public static Segment CreateAnonymous(long payload, string label, bool fixedSize = false)
     {
-        int fd = Libc.MemfdCreate("spindle-" + label, Libc.MFD_CLOEXEC);
+        int fd = Libc.MemfdCreate("spindle-" + label, (uint)(Libc.MFD_CLOEXEC | (fixedSize ? Libc.MFD_ALLOW_SEALING : 0)));
         if (fd < 0) throw Error("memfd_create");
         long length = HeaderSize + payload;
         var segment = MapNew(fd, length, (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue) | ((long)Environment.ProcessId << 32));
+        if (fixedSize && Libc.FcntlInt(fd, Libc.F_ADD_SEALS, Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL) != 0)
+        {
+            var e = Error("fcntl(F_ADD_SEALS)");
+            segment.Dispose();
+            throw e;
+        }
         *(long*)segment._base = segment._tag;
         return segment;
     }

@@ -10,6 +10,11 @@ internal static unsafe partial class Libc
     internal const int O_CREAT = 0x40;
     internal const int O_EXCL = 0x80;
     internal const int MFD_CLOEXEC = 0x1;
+    internal const int MFD_ALLOW_SEALING = 0x2;
+    internal const int F_ADD_SEALS = 1033;
+    internal const int F_SEAL_SEAL = 0x1;
+    internal const int F_SEAL_SHRINK = 0x2;
+    internal const int F_SEAL_GROW = 0x4;
     internal const int PROT_READ = 0x1;
     internal const int PROT_WRITE = 0x2;
     internal const int MAP_SHARED = 0x01;

@@ -2,9 +2,9 @@ using System.Text;
 
 namespace Spindle.Processes;
 
-/// <summary>The body of a <see cref="FrameKind.Start"/> frame: who the child is, and the encoded target.</summary>
+/// <summary>The body of a <see cref="FrameKind.Start"/> frame: who the child is, its authkey, and the encoded target.</summary>
 /// <remarks><see cref="Descriptors"/> are not in the body: the parent passes them with SCM_RIGHTS right after the frame; the body carries their count.</remarks>
-internal sealed record StartMessage(string Name, bool Daemon, int ParentPid, string ParentName, byte[] Target, int[] Descriptors)
+internal sealed record StartMessage(string Name, bool Daemon, int ParentPid, string ParentName, byte[] AuthKey, byte[] Target, int[] Descriptors)
 {
     internal byte[] Encode()
     {
@@ -15,6 +15,8 @@ internal sealed record StartMessage(string Name, bool Daemon, int ParentPid, str
             writer.Write(Daemon);
             writer.Write(ParentPid);
             writer.Write(ParentName);
+            writer.Write(AuthKey.Length);
+            writer.Write(AuthKey);
             writer.Write(Target.Length);
             writer.Write(Target);
             writer.Write(Descriptors.Length);
@@ -29,13 +31,20 @@ internal sealed record StartMessage(string Name, bool Daemon, int ParentPid, str
         var daemon = reader.ReadBoolean();
         var parentPid = reader.ReadInt32();
         var parentName = reader.ReadString();
-        var length = reader.ReadInt32();
-        var target = reader.ReadBytes(length);
-        if (target.Length != length) throw new InvalidDataException("Malformed Spindle start frame: the target is truncated.");
+        var authKey = ReadBlock(reader, "authkey");
+        var target = ReadBlock(reader, "target");
         var count = reader.ReadInt32();
         if (count is < 0 or > Native.Libc.MaxFdsPerMessage) throw new InvalidDataException($"Malformed Spindle start frame: {count} descriptors announced.");
         // The numbers are filled in by the receiver once the SCM_RIGHTS message has arrived.
-        return new StartMessage(name, daemon, parentPid, parentName, target, new int[count]);
+        return new StartMessage(name, daemon, parentPid, parentName, authKey, target, new int[count]);
+    }
+
+    private static byte[] ReadBlock(BinaryReader reader, string what)
+    {
+        var length = reader.ReadInt32();
+        if (length < 0) throw new InvalidDataException($"Malformed Spindle start frame: the {what} has length {length}.");
+        var bytes = reader.ReadBytes(length);
+        return bytes.Length == length ? bytes : throw new InvalidDataException($"Malformed Spindle start frame: the {what} is truncated.");
     }
 }
 

@@ -10,6 +10,7 @@ internal static class ChildRegistry
 {
     private static readonly Lock s_gate = new();
     private static readonly HashSet<SpindleProcess> s_children = [];
+    private static readonly Dictionary<object, Action> s_exitActions = new(ReferenceEqualityComparer.Instance);
     private static bool s_exitHandlerAdded;
 
     internal static void Add(SpindleProcess process)
@@ -17,10 +18,33 @@ internal static class ChildRegistry
         lock (s_gate)
         {
             s_children.Add(process);
-            if (s_exitHandlerAdded) return;
-            s_exitHandlerAdded = true;
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => OnExit();
+            EnsureExitHandler();
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> at normal exit before children are terminated and joined — a manager's shutdown,
+    /// without which joining its server process would wait forever (Python: a <c>Finalize</c> with <c>exitpriority=0</c>).
+    /// </summary>
+    internal static void AddExitAction(object owner, Action action)
+    {
+        lock (s_gate)
+        {
+            s_exitActions[owner] = action;
+            EnsureExitHandler();
+        }
+    }
+
+    internal static void RemoveExitAction(object owner)
+    {
+        lock (s_gate) s_exitActions.Remove(owner);
+    }
+
+    private static void EnsureExitHandler()
+    {
+        if (s_exitHandlerAdded) return;
+        s_exitHandlerAdded = true;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => OnExit();
     }
 
     internal static void Remove(SpindleProcess process)
@@ -40,6 +64,19 @@ internal static class ChildRegistry
 
     private static void OnExit()
     {
+        List<Action> actions;
+        lock (s_gate) actions = [.. s_exitActions.Values];
+        foreach (var action in actions)
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"Spindle: an exit action failed: {e}");
+            }
+        }
         foreach (var child in Active())
         {
             if (child.Daemon) child.Terminate();

@@ -106,7 +106,7 @@ internal static class ChildRuntime
     /// </summary>
     private static void WarmUp(ControlChannel channel)
     {
-        var sample = new StartMessage("warm-up", false, 0, "", TargetPayload.Encode(new Action(WarmUpTarget), []).Payload, []);
+        var sample = new StartMessage("warm-up", false, 0, "", [], TargetPayload.Encode(new Action(WarmUpTarget), []).Payload, []);
         TargetPayload.Decode(StartMessage.Decode(sample.Encode()).Target, [])();
         _ = Assembly.GetEntryAssembly();
         TrySend(channel, FrameKind.Ready, []);

@@ -9,6 +9,22 @@ public static class Processes
     /// <summary>The parent of this child process, or null in the main process. Python: <c>multiprocessing.parent_process()</c>.</summary>
     public static SpindleProcessInfo? Parent => ProcessIdentity.Parent;
 
+    /// <summary>
+    /// This process's authentication key: the default key of the managers it starts or connects to, and the key its
+    /// children inherit (each <see cref="SpindleProcess"/> takes a copy when created). The main process gets 32 random
+    /// bytes; a child gets its parent's. Get and set copy the bytes. Python: <c>current_process().authkey</c>.
+    /// </summary>
+    public static byte[] AuthKey
+    {
+        get => [.. ProcessIdentity.AuthKey];
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (value.Length == 0) throw new ArgumentException("An authkey must not be empty.", nameof(value));
+            ProcessIdentity.AuthKey = [.. value];
+        }
+    }
+
     /// <summary>Number of CPUs this process may use (affinity and container limits included). Python: <c>multiprocessing.cpu_count()</c> (which counts all CPUs, like <c>os.cpu_count()</c>).</summary>
     public static int CpuCount => Environment.ProcessorCount;
 

@@ -130,6 +130,27 @@ public class SpindleProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// The key the child starts with as its own <see cref="Processes.AuthKey"/>: by default this process's key;
+    /// settable before <see cref="Start"/>. Managers started in the child use it by default.
+    /// The getter returns a copy. Python: <c>Process.authkey</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Set after <see cref="Start"/>.</exception>
+    public byte[] AuthKey
+    {
+        get => [.. S.AuthKey ??= ProcessIdentity.AuthKey];
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (value.Length == 0) throw new ArgumentException("An authkey must not be empty.", nameof(value));
+            lock (S.Gate)
+            {
+                if (S.Child is not null) throw new InvalidOperationException("process has already started");
+                S.AuthKey = [.. value];
+            }
+        }
+    }
+
     /// <summary>The child's pid; null before <see cref="Start"/>. Python: <c>Process.pid</c>.</summary>
     public int? Pid => S.IsCurrent ? Environment.ProcessId : S.Child?.Pid;
 
@@ -175,7 +196,7 @@ public class SpindleProcess : IDisposable
             if (S.IsCurrent) throw new InvalidOperationException("can only start a process object created by current process");
             Processes.EnsureCanStartChildren();
             var (target, descriptors) = S.Target is null ? TargetPayload.Encode(new Action(RunInChild), []) : TargetPayload.Encode(S.Target, S.Args);
-            var message = new StartMessage(_name, _daemon, Environment.ProcessId, ProcessIdentity.Name, target, descriptors);
+            var message = new StartMessage(_name, _daemon, Environment.ProcessId, ProcessIdentity.Name, S.AuthKey ?? ProcessIdentity.AuthKey, target, descriptors);
             var child = SparePool.TryTake(message) ?? LiveChild.Spawn();
             // A cold child that died before reading its start frame reports its exit status like any other.
             child.TrySendStart(message);
@@ -302,5 +323,6 @@ public class SpindleProcess : IDisposable
         public RemoteException? Exception { get; set; }
         public bool Closed { get; set; }
         public bool IsCurrent { get; set; }
+        public byte[]? AuthKey { get; set; } // null: the creating process's key at Start
     }
 }

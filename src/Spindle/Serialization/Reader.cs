@@ -255,9 +255,13 @@ internal ref struct Reader(ReadOnlySpan<byte> data, ReadState state)
                 case SlotTag.Typed:
                 {
                     var plan = ReadTypeRef();
-                    if (!ReferenceEquals(declared.Type, typeof(object)) && !declared.Type.IsAssignableFrom(plan.Type))
+                    var check = !ReferenceEquals(declared.Type, typeof(object)) && !declared.Type.IsAssignableFrom(plan.Type);
+                    if (check && !plan.ImportsSubtypes)
                         throw Malformed($"a {TypeNames.Display(plan.Type)} was found where a {TypeNames.Display(declared.Type)} belongs");
                     result = ReadBody(plan, armed);
+                    // A generated subtype (see ShareablePlan) is checked once it exists.
+                    if (check && !declared.Type.IsInstanceOfType(result))
+                        throw Malformed($"a {TypeNames.Display(result.GetType())} was found where a {TypeNames.Display(declared.Type)} belongs");
                     break;
                 }
                 default:

@@ -5,12 +5,21 @@ internal static class ShareablePlans
 {
     public static TypePlan Create(Type type)
     {
-        var importable = type.GetInterfaces().Any(i =>
-            i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IShareable<>) && i.GetGenericArguments()[0] == type);
-        if (!importable)
-            return new RefusedPlan(type, $"it implements IShareable but not IShareable<{type.Name}>, so the receiving side cannot rebuild it");
-        return (TypePlan)Activator.CreateInstance(typeof(ShareablePlan<>).MakeGenericType(type))!;
+        if (IsImportable(type)) return (TypePlan)Activator.CreateInstance(typeof(ShareablePlan<>).MakeGenericType(type))!;
+        // A type generated at run time (a DispatchProxy) has no name another process can look up: it travels as its
+        // nearest importable base, whose Import rebuilds the generated type there.
+        if (type.Assembly.IsDynamic)
+        {
+            for (var b = type.BaseType; b is not null; b = b.BaseType)
+            {
+                if (IsImportable(b)) return TypePlans.For(b);
+            }
+        }
+        return new RefusedPlan(type, $"it implements IShareable but not IShareable<{type.Name}>, so the receiving side cannot rebuild it");
     }
+
+    private static bool IsImportable(Type type) => type.GetInterfaces().Any(i =>
+        i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IShareable<>) && i.GetGenericArguments()[0] == type);
 }
 
 /// <summary>
@@ -19,9 +28,12 @@ internal static class ShareablePlans
 /// </summary>
 internal sealed class ShareablePlan<T>() : TypePlan(typeof(T)) where T : IShareable<T>
 {
+    /// <summary>An unsealed shareable may import as a subtype (a generated proxy implementing an interface): slots check the object it returns.</summary>
+    public override bool ImportsSubtypes => !typeof(T).IsSealed;
+
     public override void Write(Writer writer, object value)
     {
-        var handle = ((IShareable)value).Export()
+        var handle = ShareableExport.Run((IShareable)value, forChildStart: writer.Descriptors is not null)
             ?? throw new PathException(Type, "its Export() returned null");
         var fds = handle.FileDescriptors;
         if (fds.Count > 0 && writer.Descriptors is null)

@@ -36,6 +36,12 @@ internal abstract class TypePlan(Type type)
     /// </summary>
     public virtual bool PublishesBeforeContents => false;
 
+    /// <summary>
+    /// <see cref="Read"/> may return an instance of a type derived from <see cref="Type"/> (see <see cref="ShareablePlan{T}"/>),
+    /// so a slot checks the object read rather than the type named.
+    /// </summary>
+    public virtual bool ImportsSubtypes => false;
+
     public abstract void Write(Writer writer, object value);
 
     public abstract object Read(ref Reader reader, int slot);

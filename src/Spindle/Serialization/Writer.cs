@@ -249,7 +249,7 @@ internal sealed class Writer
         {
             WriteByte(SlotTag.Typed);
             if (plan.WellKnownId >= 0) WriteVarUInt((uint)plan.WellKnownId);
-            else WriteTypeRef(type);
+            else WriteTypeRef(plan.Type); // the runtime type, or the base a generated type travels as
         }
         if (plan.TracksIdentity) _objects.Add(value, _objects.Count);
         Enter();

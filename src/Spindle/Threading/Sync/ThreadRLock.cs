@@ -115,8 +115,13 @@ public sealed class ThreadRLock : ILock, IOwnedLock
         return OwnershipSource.Track(wait, () => TakeOwnership(count), onlyIfTrue: true);
     }
 
-    ValueTask<bool> IOwnedLock.OwnedOnResume(ValueTask<bool> operation) =>
-        operation.IsCompleted ? operation : OwnershipSource.Track(operation, Rebind, onlyIfTrue: false);
+    ValueTask<bool> IOwnedLock.OwnedOnResume(ValueTask<bool> operation)
+    {
+        if (!operation.IsCompleted) return OwnershipSource.Track(operation, Rebind, onlyIfTrue: false);
+        // Completed already — possibly on the notifying thread, which re-acquired for us: the caller reads it now.
+        Rebind();
+        return operation;
+    }
 
     /// <summary>
     /// Completes with the outcome of a wait and runs <c>claim</c> on the thread that reads it (the thread the awaiting

@@ -1,0 +1,41 @@
+namespace Spindle.Coroutines;
+
+/// <summary>
+/// A flag coroutines wait on: <see cref="Set"/> wakes every waiter. Python: <c>gevent.event.Event</c>. Like every hub
+/// primitive it belongs to one hub thread and needs no lock; reach it from other threads through <see cref="Hub.Post"/>.
+/// </summary>
+public sealed class HubEvent : IEvent
+{
+    private readonly WaiterQueue _waiters = new();
+
+    /// <summary>Creates a cleared (or set) event. Python: <c>Event()</c>.</summary>
+    public HubEvent(bool isSet = false) => IsSet = isSet;
+
+    /// <summary>Whether the flag is set. Python: <c>is_set()</c>.</summary>
+    public bool IsSet { get; private set; }
+
+    /// <summary>Sets the flag and wakes every waiter (they run once the caller yields). Python: <c>set()</c>.</summary>
+    public void Set()
+    {
+        IsSet = true;
+        if (_waiters.Count > 0) _waiters.WakeAll(Hub.Current, true);
+    }
+
+    /// <summary>Clears the flag. Python: <c>clear()</c>.</summary>
+    public void Clear() => IsSet = false;
+
+    /// <summary>Waits until set (main code; coroutines await <see cref="WaitAsync"/>). Python: <c>wait(timeout=None)</c>.</summary>
+    /// <returns>false only when the timeout passed.</returns>
+    public bool Wait(TimeSpan? timeout = null) => MainGreenlet.Run("HubEvent.Wait", () => WaitAsync(timeout));
+
+    /// <summary>Awaitable twin of <see cref="Wait"/>.</summary>
+    public async ValueTask<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (IsSet) return true;
+        if (Deadline.Validate(timeout) == TimeSpan.Zero) return false;
+        return await _waiters.WaitAsync("HubEvent.WaitAsync", timeout, cancellationToken);
+    }
+
+    /// <summary>Python's repr.</summary>
+    public override string ToString() => IsSet ? "<HubEvent set>" : $"<HubEvent unset waiters={_waiters.Count}>";
+}

@@ -1,0 +1,104 @@
+namespace Spindle.Coroutines;
+
+/// <summary>
+/// A group that runs at most <see cref="Size"/> coroutines at once: spawning waits for a free slot.
+/// Python: <c>gevent.pool.Pool(size)</c>.
+/// </summary>
+public sealed class HubPool : HubGroup
+{
+    private readonly HubSemaphore _slots;
+
+    /// <summary>Creates a pool of <paramref name="size"/> slots. Python: <c>Pool(size)</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is less than 1.</exception>
+    public HubPool(int size)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        Size = size;
+        _slots = new HubSemaphore(size);
+    }
+
+    /// <summary>The number of slots. Python: <c>Pool.size</c>.</summary>
+    public int Size { get; }
+
+    /// <summary>Free slots. Python: <c>Pool.free_count()</c>.</summary>
+    public int FreeCount => _slots.Value;
+
+    /// <summary>Whether every slot is taken. Python: <c>Pool.full()</c>.</summary>
+    public bool IsFull => _slots.Value == 0;
+
+    /// <summary>Spawns once a slot is free (main code; coroutines await <see cref="SpawnAsync(Func{Task}, CancellationToken)"/>).
+    /// Python: <c>pool.spawn(function, *args)</c>.</summary>
+    public override HubGreenlet Spawn(Func<Task> function) => MainGreenlet.Run("HubPool.Spawn", () => SpawnAsync(function));
+
+    /// <summary>Spawns a coroutine with a result once a slot is free (main code). Python: <c>pool.spawn(function, *args)</c>.</summary>
+    public override HubGreenlet<T> Spawn<T>(Func<Task<T>> function) => MainGreenlet.Run("HubPool.Spawn", () => SpawnAsync(function));
+
+    /// <summary>Awaitable twin of <see cref="Spawn(Func{Task})"/>: waits for a free slot, then spawns.</summary>
+    public async ValueTask<HubGreenlet> SpawnAsync(Func<Task> function, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        await _slots.AcquireAsync(null, cancellationToken).ConfigureAwait(true);
+        return StartInSlot(new HubGreenlet(function));
+    }
+
+    /// <summary>Awaitable twin of <see cref="Spawn{T}(Func{Task{T}})"/>.</summary>
+    public async ValueTask<HubGreenlet<T>> SpawnAsync<T>(Func<Task<T>> function, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        await _slots.AcquireAsync(null, cancellationToken).ConfigureAwait(true);
+        return (HubGreenlet<T>)StartInSlot(new HubGreenlet<T>(function));
+    }
+
+    /// <summary>Adds a coroutine once a slot is free (main code). Python: <c>pool.add(greenlet)</c>.</summary>
+    public override void Add(HubGreenlet greenlet)
+    {
+        ArgumentNullException.ThrowIfNull(greenlet);
+        if (greenlet.IsDead || Contains(greenlet)) return;
+        if (!_slots.Acquire(TimeSpan.Zero)) MainGreenlet.Run("HubPool.Add", () => _slots.AcquireAsync());
+        base.Add(greenlet);
+    }
+
+    /// <summary>Waits until a slot is free (main code). Python: <c>pool.wait_available(timeout=None)</c>.</summary>
+    /// <returns>Whether a slot is free.</returns>
+    public bool WaitAvailable(TimeSpan? timeout = null) => FreeCount > 0 || MainGreenlet.Run("HubPool.WaitAvailable", () => WaitAvailableAsync(timeout));
+
+    /// <summary>Awaitable twin of <see cref="WaitAvailable"/>.</summary>
+    public async ValueTask<bool> WaitAvailableAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (!await _slots.AcquireAsync(timeout, cancellationToken).ConfigureAwait(true)) return false;
+        _slots.Release();
+        return true;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="function"/> to every item, at most <see cref="Size"/> at a time, and returns the results in
+    /// the order of the items (main code). Python: <c>pool.map(func, iterable)</c>.
+    /// </summary>
+    public IReadOnlyList<TResult> Map<TItem, TResult>(Func<TItem, Task<TResult>> function, IEnumerable<TItem> items) =>
+        MainGreenlet.Run("HubPool.Map", () => MapAsync(function, items));
+
+    /// <summary>Awaitable twin of <see cref="Map"/>.</summary>
+    public async ValueTask<IReadOnlyList<TResult>> MapAsync<TItem, TResult>(Func<TItem, Task<TResult>> function, IEnumerable<TItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(items);
+        var spawned = new List<HubGreenlet<TResult>>();
+        foreach (var item in items) spawned.Add(await SpawnAsync(() => function(item)).ConfigureAwait(true));
+        var results = new List<TResult>(spawned.Count);
+        foreach (var g in spawned) results.Add((await g.GetAsync().ConfigureAwait(true))!);
+        return results;
+    }
+
+    private protected override void OnLeft()
+    {
+        _slots.Release();
+        base.OnLeft();
+    }
+
+    private HubGreenlet StartInSlot(HubGreenlet greenlet)
+    {
+        base.Add(greenlet);
+        greenlet.Start();
+        return greenlet;
+    }
+}
