@@ -49,6 +49,7 @@ namespace Spindle.Broker;
 public sealed class BrokerExecutor : ExecutorBase
 {
     private static readonly ConcurrentDictionary<MethodInfo, string> s_names = new();
+    private static readonly ConcurrentDictionary<Type, FieldInfo?> s_wrapped = new();
 
     private readonly Uri _broker;
     private readonly BrokerExecutorOptions _options;
@@ -365,12 +366,16 @@ public sealed class BrokerExecutor : ExecutorBase
     {
         if (fn.Target is INamedTask named) return named.Name;
         // Submit(Action) wraps the caller's action in a lambda of ExecutorBase: name the action.
-        if (fn.Method.DeclaringType?.Assembly == typeof(ExecutorBase).Assembly && fn.Target is { } closure
-            && closure.GetType().GetFields() is [{ FieldType: var type } field] && typeof(Delegate).IsAssignableFrom(type)
-            && field.GetValue(closure) is Delegate inner)
+        if (fn.Target is { } closure && s_wrapped.GetOrAdd(closure.GetType(), WrappedDelegate) is { } field && field.GetValue(closure) is Delegate inner)
             return Describe(inner);
         return s_names.TryGetValue(fn.Method, out var name) ? name : s_names.GetOrAdd(fn.Method, MethodRefs.Describe(fn.Method));
     }
+
+    // The one delegate field of a closure type of Spindle's own (ExecutorBase's wrapper of an Action), or null.
+    private static FieldInfo? WrappedDelegate(Type closure) =>
+        closure.Assembly == typeof(ExecutorBase).Assembly && closure.GetFields() is [var field] && typeof(Delegate).IsAssignableFrom(field.FieldType)
+            ? field
+            : null;
 }
 
 /// <summary>What a <see cref="BrokerExecutor"/> has done so far.</summary>

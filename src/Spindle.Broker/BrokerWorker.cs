@@ -279,6 +279,13 @@ public sealed class BrokerWorker
                 Requeue(); // a runner that broke since its last task: a fresh one takes the task on its next delivery
                 return;
             }
+#pragma warning disable CA1031 // a runner factory that throws fails the task with its exception, instead of leaving it unacknowledged
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Finish(TaskOutcome.Failure(e));
+                return;
+            }
             if (task.Timeout is { } timeout)
             {
                 _timer = new Timer(_ => Finish(TaskOutcome.Failure(new TimeoutException(string.Create(CultureInfo.InvariantCulture,

@@ -20,6 +20,7 @@ public sealed class BrokerExecutorTests : BrokerTest
         Assert.Empty(done.NotDone);
         Assert.Equal(Enumerable.Range(0, 20), futures.Select(f => f.Result().i));
         Assert.All(futures, f => Assert.Equal(worker.Pid, f.Result().ProcessId));
+        TestBroker.WaitUntil(() => called.Count == 20, "every done-callback"); // callbacks run after the waiters are woken
         Assert.Equal(Enumerable.Range(0, 20), called.Order());
         var action = executor.Submit(() => { });
         Assert.Null(action.Result(TestBroker.Patience));

@@ -33,6 +33,8 @@ public sealed class BrokerWorkerTests : BrokerTest
 
         Assert.Empty(Spindle.Futures.Wait(futures, TestBroker.Patience).NotDone);
         Assert.Equal(Enumerable.Range(0, 12).Select(i => i * 10), futures.Select(f => f.Result()));
+        // Callbacks run after the waiters are woken: wait for the last ones, then check none ran twice.
+        TestBroker.WaitUntil(() => Enumerable.Range(0, 12).All(i => Volatile.Read(ref completions[i]) >= 1), "every done-callback");
         Assert.All(completions, count => Assert.Equal(1, count));
         var counters = executor.Counters;
         Assert.Equal(held.Count, counters.Redelivered);
