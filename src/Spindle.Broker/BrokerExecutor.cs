@@ -4,7 +4,6 @@ using System.Reflection;
 using System.Text;
 using System.Threading.Channels;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 using Spindle.Remote;
 using Spindle.Serialization;
 
@@ -46,7 +45,7 @@ namespace Spindle.Broker;
 /// var squares = executor.Map(x => x * x, Enumerable.Range(0, 1000)).Sum();
 /// </code>
 /// </example>
-public sealed class BrokerExecutor : ExecutorBase
+public sealed class BrokerExecutor : ExecutorBase, IConfirmListener
 {
     private static readonly ConcurrentDictionary<MethodInfo, string> s_names = new();
     private static readonly ConcurrentDictionary<Type, FieldInfo?> s_wrapped = new();
@@ -97,8 +96,7 @@ public sealed class BrokerExecutor : ExecutorBase
         _taskProperties = new BasicProperties
         {
             Persistent = true,
-            // Where a dead letter of the task goes (see BrokerTopology). Shared by every publish: the client copies
-            // properties to which it adds its own headers, and never changes the caller's.
+            // Where a dead letter of the task goes (see BrokerTopology). Shared by every publish: the client only reads it.
             Headers = new Dictionary<string, object?> { ["CC"] = new List<object?> { Encoding.UTF8.GetBytes(_replyQueue) } },
         };
         _unconfirmed = new SemaphoreSlim(_options.MaxUnconfirmed);
@@ -183,7 +181,7 @@ public sealed class BrokerExecutor : ExecutorBase
     }
 
     private Task<ClientSession> OpenSessionAsync(CancellationToken cancellationToken) =>
-        ClientSession.OpenAsync(_broker, _options, _topology, _replyQueue, OnReply, cancellationToken);
+        ClientSession.OpenAsync(_broker, _options, _topology, _replyQueue, OnReply, this, cancellationToken);
 
     // The one loop that publishes: a session until it is lost, then the next one.
     private async Task RunAsync(ClientSession session)
@@ -199,6 +197,12 @@ public sealed class BrokerExecutor : ExecutorBase
             }
             var lost = await session.Lost.ConfigureAwait(false);
             await session.DisposeAsync().ConfigureAwait(false);
+            foreach (var task in session.TakeUnconfirmed())
+            {
+                _unconfirmed.Release();
+                Volatile.Write(ref task.State, OutgoingTask.Queued);
+                if (!task.Item.Future.IsDone) _outgoing.Writer.TryWrite(task); // the next session sends it
+            }
             ClientSession? next;
             try
             {
@@ -247,7 +251,8 @@ public sealed class BrokerExecutor : ExecutorBase
                         _outgoing.Writer.TryWrite(task);
                         throw;
                     }
-                    Publish(session, task);
+                    Volatile.Write(ref task.State, OutgoingTask.Publishing);
+                    await session.PublishTaskAsync(task, _topology.Queue, _taskProperties).ConfigureAwait(false);
                 }
             }
         }
@@ -255,46 +260,34 @@ public sealed class BrokerExecutor : ExecutorBase
         {
             // Stopped, or the session was lost.
         }
-    }
-
-    private void Publish(ClientSession session, OutgoingTask task)
-    {
-        Volatile.Write(ref task.State, OutgoingTask.Publishing);
-        ValueTask confirm;
-        try
-        {
-            // Never a cancellable token here: RabbitMQ.Client 7.1.2 corrupts its confirm bookkeeping when one is cancelled (#1900).
-            confirm = session.Publisher.BasicPublishAsync(BrokerTopology.TasksExchange, _topology.Queue, mandatory: true, _taskProperties, task.Message, CancellationToken.None);
-        }
-        catch (Exception e) when (BrokerConnection.IsConnectionLoss(e))
-        {
-            confirm = ValueTask.FromException(e);
-        }
-        _ = ConfirmAsync(session, task, confirm);
-    }
-
-    private async Task ConfirmAsync(ClientSession session, OutgoingTask task, ValueTask confirm)
-    {
-        try
-        {
-            await confirm.ConfigureAwait(false);
-            Interlocked.CompareExchange(ref task.State, OutgoingTask.Published, OutgoingTask.Publishing);
-        }
-        catch (PublishException e)
-        {
-            task.Item.Fail(new TaskRefusedException(e.IsReturn
-                ? $"The broker could not route task {task.Name} to queue '{Queue}': the queue does not exist (was it deleted?)."
-                : $"The broker refused task {task.Name} (basic.nack: an internal error of the queue)."));
-        }
         catch (Exception e) when (BrokerConnection.IsConnectionLoss(e))
         {
             session.MarkLost(e);
-            Volatile.Write(ref task.State, OutgoingTask.Queued);
-            if (!task.Item.Future.IsDone) _outgoing.Writer.TryWrite(task); // the next session sends it
         }
-        finally
+    }
+
+    void IConfirmListener.Confirmed(OutgoingTask task)
+    {
+        Interlocked.CompareExchange(ref task.State, OutgoingTask.Published, OutgoingTask.Publishing);
+        _unconfirmed.Release();
+    }
+
+    void IConfirmListener.Refused(OutgoingTask task)
+    {
+        task.Item.Fail(new TaskRefusedException($"The broker refused task {task.Name} (basic.nack: an internal error of the queue)."));
+        _unconfirmed.Release();
+    }
+
+    void IConfirmListener.Returned(byte[] message)
+    {
+        try
         {
-            _unconfirmed.Release();
+            if (_pending.TryGetValue(TaskMessage.Open(_key, message).Id, out var task))
+                task.Item.Fail(new TaskRefusedException($"The broker could not route task {task.Name} to queue '{Queue}': the queue does not exist (was it deleted?)."));
+        }
+        catch (RejectedMessageException)
+        {
+            Interlocked.Increment(ref _rejected); // not one of ours
         }
     }
 
@@ -306,11 +299,11 @@ public sealed class BrokerExecutor : ExecutorBase
             while (ids.Count < RevokeMessage.MaxIds && _revoked.TryDequeue(out var id)) ids.Add(id);
             try
             {
-                await session.Publisher.BasicPublishAsync(BrokerTopology.ControlExchange, _topology.Queue, mandatory: false, new BasicProperties(),
-                    new RevokeMessage(ids).Seal(_key), CancellationToken.None).ConfigureAwait(false);
+                await session.PublishControlAsync(_topology.Queue, new RevokeMessage(ids).Seal(_key)).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is PublishException || BrokerConnection.IsConnectionLoss(e))
+            catch (Exception e) when (BrokerConnection.IsConnectionLoss(e))
             {
+                session.MarkLost(e);
                 return; // best effort: a worker that misses it runs the task, and its result is dropped
             }
         }
