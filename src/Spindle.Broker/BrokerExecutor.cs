@@ -130,13 +130,16 @@ public sealed class BrokerExecutor : ExecutorBase, IConfirmListener
         CancellationToken cancellationToken) =>
         Submit(new MapChunk<TSource, TResult> { Function = fn, Items = chunk }.Run, cancellationToken);
 
-    private protected override void Enqueue(IWorkItem item)
+    // Encoded and signed before the executor's state lock is taken: what cannot cross is refused by Submit.
+    private protected override IWorkItem Prepare(IWorkItem item)
     {
         var fn = item.Function ?? throw new InvalidOperationException("The work item has no function to send.");
         var id = Guid.NewGuid();
         var name = Describe(fn);
-        Track(new OutgoingTask(id, name, item, new TaskMessage(id, _replyQueue, name, _options.TaskTimeout, CallCodec.Encode(fn)).Seal(_key)));
+        return new OutgoingTask(id, name, item, new TaskMessage(id, _replyQueue, name, _options.TaskTimeout, CallCodec.Encode(fn)).Seal(_key));
     }
+
+    private protected override void Enqueue(IWorkItem item) => Track((OutgoingTask)item);
 
     /// <summary>Sends an already encoded call (tests use it to send what no honest client would: another build's call).</summary>
     internal Future<object?> SubmitEncoded(byte[] call, string name)
@@ -166,7 +169,7 @@ public sealed class BrokerExecutor : ExecutorBase, IConfirmListener
         if (_stopping && _pending.IsEmpty) _drained.TrySetResult();
     }
 
-    private protected override IReadOnlyList<IWorkItem> DrainQueued() => [.. _pending.Values.Select(task => task.Item)];
+    private protected override IReadOnlyList<IWorkItem> DrainQueued() => [.. _pending.Values];
 
     private protected override void StopWorkers(bool wait)
     {

@@ -98,8 +98,10 @@ public sealed record BrokerWorkerOptions : BrokerOptions
     public IReadOnlyList<string> AppAssemblies { get; init; } = [];
 
     /// <summary>
-    /// Makes the local executor that runs tasks, given <see cref="Concurrency"/> and a task timeout (one executor per
-    /// distinct timeout); null: <see cref="LocalRunners.Default"/>.
+    /// Makes the local executor that runs tasks, given <see cref="Concurrency"/> and a task timeout that it enforces
+    /// (one executor per distinct timeout); null: a <see cref="Pools.ProcessPoolExecutor"/> of <see cref="Concurrency"/>
+    /// processes, which kills an overrunning task with its process. A runner that cannot stop a task (threads) ignores
+    /// timeouts; one that breaks (a pool process died) is replaced, and the tasks it held go back to the queue.
     /// </summary>
     public Func<int, TimeSpan?, IExecutor>? Runner { get; init; }
 

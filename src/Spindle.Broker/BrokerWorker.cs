@@ -9,7 +9,9 @@ namespace Spindle.Broker;
 /// <summary>
 /// Runs the tasks of <see cref="BrokerExecutor"/>s on this machine: takes them from the broker's queue, runs each on a
 /// local executor, publishes its result and only then acknowledges it (Celery: a worker with <c>acks_late</c>). This is
-/// what <c>spindle worker</c> runs; an application can host one itself with <see cref="RunAsync"/>.
+/// what <c>spindle worker</c> runs; an application can host one itself with <see cref="RunAsync"/>. Tasks run in a local
+/// <see cref="Pools.ProcessPoolExecutor"/> (see <see cref="BrokerWorkerOptions.Runner"/>): a task that crashes its
+/// process costs a pool process, not the worker, and goes back to the queue, where the delivery limit bounds its retries.
 /// </summary>
 /// <remarks>
 /// <para>Every task is checked before anything in it is read: a message not signed with the shared authkey is refused
@@ -19,7 +21,9 @@ namespace Spindle.Broker;
 /// <see cref="BrokerWorkerOptions.AppAssemblies"/> when the worker is not the application itself.</para>
 /// <para>When the connection to the broker is lost, the broker hands the tasks this worker held to other workers; the
 /// worker finishes what it runs, drops those results (the tasks run again elsewhere), and reconnects for up to
-/// <see cref="BrokerOptions.ReconnectTimeout"/>.</para>
+/// <see cref="BrokerOptions.ReconnectTimeout"/>. RabbitMQ also closes the channel of a delivery left unacknowledged for
+/// its <c>consumer_timeout</c> (30 minutes by default, checked once a minute): raise it on the broker for longer tasks,
+/// or they are handed to another worker.</para>
 /// </remarks>
 public sealed class BrokerWorker
 {
@@ -247,11 +251,9 @@ public sealed class BrokerWorker
 
     /// <summary>One delivery from the moment it is handed to the local executor until it is settled, exactly once.</summary>
     private sealed class RunningTask(BrokerWorker worker, WorkerSession session, DeliverySettler.Delivery delivery, bool redelivered, TaskMessage task)
-        : IDisposable
     {
         private readonly long _started = Stopwatch.GetTimestamp();
         private IExecutor? _runner;
-        private Timer? _timer;
         private int _settled;
 
         public WorkerSession Session => session;
@@ -286,11 +288,6 @@ public sealed class BrokerWorker
                 Finish(TaskOutcome.Failure(e));
                 return;
             }
-            if (task.Timeout is { } timeout)
-            {
-                _timer = new Timer(_ => Finish(TaskOutcome.Failure(new TimeoutException(string.Create(CultureInfo.InvariantCulture,
-                    $"Task {task.Name} ran longer than its timeout of {timeout.TotalSeconds:0.###} s on worker {worker.Name}.")))), null, timeout, Timeout.InfiniteTimeSpan);
-            }
             future.AddDoneCallback(OnRunnerDone);
         }
 
@@ -304,15 +301,7 @@ public sealed class BrokerWorker
             Finish(future.StoredException is { } error ? TaskOutcome.Failure(error) : future.Result(TimeSpan.Zero));
         }
 
-        /// <summary>Stops the timeout's timer (settling does it).</summary>
-        public void Dispose() => _timer?.Dispose();
-
-        private bool TrySettle()
-        {
-            if (Interlocked.Exchange(ref _settled, 1) != 0) return false;
-            Dispose();
-            return true;
-        }
+        private bool TrySettle() => Interlocked.Exchange(ref _settled, 1) == 0;
 
         private void Finish(byte[] outcome)
         {

@@ -1,19 +1,19 @@
-using Spindle.Threading;
+using Spindle.Pools;
 
 namespace Spindle.Broker;
 
 /// <summary>
 /// The local executors a <see cref="BrokerWorker"/> runs its tasks on, created on first use: one per distinct task
-/// timeout, since a pool that kills an overrunning task with its worker process does so for one timeout.
+/// timeout, since the executor enforces the timeout (a process pool kills an overrunning task with its process) and a
+/// pool has one.
 /// </summary>
 internal sealed class LocalRunners(Func<int, TimeSpan?, IExecutor> create, int concurrency) : IDisposable
 {
     /// <summary>
-    /// The default: a thread pool of <c>concurrency</c> threads. A thread that overruns its timeout cannot be stopped:
-    /// its task fails with <see cref="TimeoutException"/> at once and the thread finishes it in the background.
+    /// The default: a <see cref="ProcessPoolExecutor"/> of <c>concurrency</c> worker processes, which kills a task that
+    /// overruns its timeout with its process (<see cref="TimeoutException"/>) and replaces the process.
     /// </summary>
-    // Issue 5's ProcessPoolExecutor replaces this (one line): new ProcessPoolExecutor(concurrency, taskTimeout: timeout).
-    public static readonly Func<int, TimeSpan?, IExecutor> Default = static (concurrency, _) => new ThreadPoolExecutor(concurrency, "spindle-worker");
+    public static readonly Func<int, TimeSpan?, IExecutor> Default = static (concurrency, timeout) => new ProcessPoolExecutor(concurrency, taskTimeout: timeout);
 
     private readonly Lock _gate = new();
     private readonly Dictionary<long, IExecutor> _runners = [];

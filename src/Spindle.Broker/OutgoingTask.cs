@@ -2,9 +2,10 @@ namespace Spindle.Broker;
 
 /// <summary>
 /// A submitted task until its future is done: its work item, its signed message (kept to send it again after a
-/// reconnection), and how far its publication got.
+/// reconnection), and how far its publication got. As a work item it stands for the one it wraps (the executor's queue
+/// holds these).
 /// </summary>
-internal sealed class OutgoingTask(Guid id, string name, IWorkItem item, byte[] message)
+internal sealed class OutgoingTask(Guid id, string name, IWorkItem item, byte[] message) : IWorkItem
 {
     /// <summary>Waiting to be published (or to be published again).</summary>
     public const int Queued = 0;
@@ -25,4 +26,14 @@ internal sealed class OutgoingTask(Guid id, string name, IWorkItem item, byte[] 
     public IWorkItem Item => item;
 
     public byte[] Message => message;
+
+    Future IWorkItem.Future => item.Future;
+
+    Delegate? IWorkItem.Function => item.Function;
+
+    void IWorkItem.Run() => throw new InvalidOperationException("This task runs on a broker's worker.");
+
+    void IWorkItem.Fail(Exception reason) => item.Fail(reason);
+
+    bool IWorkItem.TryComplete(object? result) => item.TryComplete(result);
 }

@@ -7,6 +7,8 @@ internal static class BenchCatalogue
     public static IReadOnlyList<BenchSuite> All { get; } =
     [
         ProcessStartBench.Suite,
+        PoolBench.Suite,
+        EfficiencyBench.Suite,
         ManagerBench.Suite,
         CoroutineBench.Suite,
         EchoBench.Suite,

@@ -98,11 +98,8 @@ internal static class BrokerBench
         }
     }
 
-    private static double Median(Func<TimeSpan> run)
-    {
-        run(); // warm-up: JIT, connections, the queue's first segment
-        return BenchStatistics.Median(Enumerable.Range(0, Runs).Select(_ => Tasks / run().TotalSeconds));
-    }
+    // One warm-up run: JIT, connections, the pool's processes, the queue's first segment.
+    private static double Median(Func<TimeSpan> run) => Measure.Median(() => Tasks / run().TotalSeconds, Runs, warmUps: 1);
 
     private static List<double> Latencies(Func<TimeSpan> one)
     {

@@ -65,16 +65,15 @@ public sealed class BrokerExecutorTests : BrokerTest
     }
 
     [BrokerFact]
-    public void A_task_that_overruns_its_timeout_fails_with_TimeoutException_and_the_worker_goes_on()
+    public void A_task_that_overruns_its_timeout_is_killed_with_its_pool_process_and_the_worker_goes_on()
     {
         StartWorker(concurrency: 2, prefetch: 2, consumers: 1);
         var executor = NewExecutor(new BrokerExecutorOptions { TaskTimeout = TimeSpan.FromMilliseconds(300) });
         var dir = Scratch.Dir;
         var stuck = executor.Submit(() => BrokerTasks.Gated(dir, 1));
         var error = Assert.Throws<TimeoutException>(() => stuck.Result(TestBroker.Patience));
-        Assert.Contains("ran longer than its timeout of 0.3 s", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ran longer than its timeout", error.Message, StringComparison.Ordinal);
         Assert.Equal(7, executor.Submit(() => 7).Result(TestBroker.Patience));
-        Scratch.Touch("release");
     }
 
     [BrokerFact]

@@ -4,6 +4,7 @@ using Spindle.Processes;
 using Spindle.Signals;
 using Spindle.Tests.Processes;
 using Spindle.Tests.Support;
+using Spindle.Threading;
 
 namespace Spindle.Tests.Broker;
 
@@ -37,10 +38,15 @@ public abstract class BrokerTest : LeakCheckedTest
     }
 
     /// <summary>Starts a worker process on this test's queue and waits until it consumes (there are then <paramref name="consumers"/>).</summary>
-    private protected SpindleProcess StartWorker(int concurrency, int prefetch, uint consumers, int maxRedeliveries = 5)
+    /// <param name="concurrency">Tasks run at once.</param>
+    /// <param name="prefetch">Tasks taken at once.</param>
+    /// <param name="consumers">The queue's consumers once this one consumes.</param>
+    /// <param name="maxRedeliveries">The queue's delivery limit.</param>
+    /// <param name="runInWorker">Run tasks on threads of the worker process itself instead of its process pool.</param>
+    private protected SpindleProcess StartWorker(int concurrency, int prefetch, uint consumers, int maxRedeliveries = 5, bool runInWorker = false)
     {
         var index = _workers.Count;
-        var setup = new WorkerSetup(TestBroker.Uri.ToString(), Queue, Key, concurrency, prefetch, maxRedeliveries, Scratch[$"worker-{index}.log"]);
+        var setup = new WorkerSetup(TestBroker.Uri.ToString(), Queue, Key, concurrency, prefetch, maxRedeliveries, runInWorker, Scratch[$"worker-{index}.log"]);
         var worker = SpindleProcess.Create(static (WorkerSetup s) => WorkerSetup.Serve(s), setup, name: $"broker-worker-{index}");
         worker.Start();
         _workers.Add(worker);
@@ -81,7 +87,7 @@ public abstract class BrokerTest : LeakCheckedTest
 }
 
 /// <summary>What a worker process of a test is given, and its body: a <see cref="BrokerWorker"/> until SIGTERM (a warm stop).</summary>
-internal sealed record WorkerSetup(string Broker, string Queue, byte[] Key, int Concurrency, int Prefetch, int MaxRedeliveries, string Log)
+internal sealed record WorkerSetup(string Broker, string Queue, byte[] Key, int Concurrency, int Prefetch, int MaxRedeliveries, bool Threads, string Log)
 {
     public static void Serve(WorkerSetup setup)
     {
@@ -98,6 +104,7 @@ internal sealed record WorkerSetup(string Broker, string Queue, byte[] Key, int 
             Heartbeat = TimeSpan.FromSeconds(5),
             Output = TextWriter.Synchronized(log),
             Verbose = true,
+            Runner = setup.Threads ? static (concurrency, _) => new ThreadPoolExecutor(concurrency) : null,
         }).Run(stop.Token);
     }
 }

@@ -96,17 +96,28 @@ public sealed class BrokerWorkerTests : BrokerTest
     }
 
     [BrokerFact]
-    public void A_task_that_keeps_killing_its_workers_ends_at_the_delivery_limit_as_WorkerLostException()
+    public void A_task_that_keeps_killing_its_process_ends_at_the_delivery_limit_as_WorkerLostException()
     {
         var executor = NewExecutor(new BrokerExecutorOptions { MaxRedeliveries = 1 });
-        var first = StartWorker(concurrency: 1, prefetch: 1, consumers: 1, maxRedeliveries: 1);
-        var second = StartWorker(concurrency: 1, prefetch: 1, consumers: 2, maxRedeliveries: 1);
+        StartWorker(concurrency: 1, prefetch: 1, consumers: 1, maxRedeliveries: 1);
+        StartWorker(concurrency: 1, prefetch: 1, consumers: 2, maxRedeliveries: 1);
         var error = Assert.Throws<WorkerLostException>(() => executor.Submit(BrokerTasks.KillMyWorker).Result(TestBroker.Patience));
         Assert.Contains("delivered 2 times", error.Message, StringComparison.Ordinal);
         Assert.Contains(Queue + ".dead", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1u, TestBroker.Depth(Queue + ".dead").Messages);
+        Assert.Equal(3, executor.Submit(() => 3).Result(TestBroker.Patience)); // the workers replaced their pools and go on
+    }
+
+    [BrokerFact]
+    public void A_worker_process_killed_by_its_task_has_the_task_dead_lettered_after_the_delivery_limit()
+    {
+        var executor = NewExecutor(new BrokerExecutorOptions { MaxRedeliveries = 1 });
+        var first = StartWorker(concurrency: 1, prefetch: 1, consumers: 1, maxRedeliveries: 1, runInWorker: true);
+        var second = StartWorker(concurrency: 1, prefetch: 1, consumers: 2, maxRedeliveries: 1, runInWorker: true);
+        var error = Assert.Throws<WorkerLostException>(() => executor.Submit(BrokerTasks.KillMyWorker).Result(TestBroker.Patience));
+        Assert.Contains("delivered 2 times", error.Message, StringComparison.Ordinal);
         Assert.True(first.Join(TestBroker.Patience) && second.Join(TestBroker.Patience));
         Assert.Equal([-9, -9], new[] { first.ExitCode, second.ExitCode });
-        Assert.Equal(1u, TestBroker.Depth(Queue + ".dead").Messages);
     }
 
     [BrokerFact(RestartsTheBroker = true)]
