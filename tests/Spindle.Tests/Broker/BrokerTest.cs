@@ -54,9 +54,6 @@ public abstract class BrokerTest : LeakCheckedTest
         return worker;
     }
 
-    /// <summary>The pid of worker <paramref name="index"/>.</summary>
-    private protected int WorkerPid(int index = 0) => _workers[index].Pid!.Value;
-
     /// <summary>What worker <paramref name="index"/> printed (its log file).</summary>
     private protected string WorkerLog(int index) => File.Exists(Scratch[$"worker-{index}.log"]) ? File.ReadAllText(Scratch[$"worker-{index}.log"]) : "";
 

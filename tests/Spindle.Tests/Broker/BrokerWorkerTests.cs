@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Spindle.Broker;
 using Spindle.Remote;
+using Spindle.Processes;
 using Spindle.Serialization;
+using Spindle.Tests.Support;
 
 namespace Spindle.Tests.Broker;
 
@@ -20,8 +22,11 @@ public sealed class BrokerWorkerTests : BrokerTest
             f.AddDoneCallback(_ => Interlocked.Increment(ref completions[i]));
             return f;
         }).ToList();
-        TestBroker.WaitUntil(() => Directory.EnumerateFiles(dir, $"started-*-{doomed.Pid}").Count() == 2, "the first worker holding two tasks");
-        var held = Enumerable.Range(0, 12).Where(i => BrokerTasks.Starts(dir, i).Contains(doomed.Pid!.Value)).ToList();
+        // Its tasks run in its pool's processes: the markers they write carry those pids.
+        bool RunsIn(int pid, SpindleProcess worker) => ProcessTable.IsDescendantOf(pid, worker.Pid!.Value);
+        TestBroker.WaitUntil(() => Enumerable.Range(0, 12).Count(i => BrokerTasks.Starts(dir, i).Exists(pid => RunsIn(pid, doomed))) == 2,
+            "the first worker holding two tasks");
+        var held = Enumerable.Range(0, 12).Where(i => BrokerTasks.Starts(dir, i).Exists(pid => RunsIn(pid, doomed))).ToList();
         StartWorker(concurrency: 2, prefetch: 2, consumers: 2);
         StartWorker(concurrency: 2, prefetch: 2, consumers: 3);
         TestBroker.WaitUntil(() => Directory.EnumerateFiles(dir, "started-*").Count() == 6, "the other workers holding two tasks each");
