@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Reflection;
+using Spindle.Pools;
 using Spindle.Processes;
 using Spindle.Serialization;
 
@@ -10,7 +11,8 @@ namespace Spindle.Remote;
 /// remote stack trace. Decoded by the executor into the future, where the exception is raised as its own type when
 /// that type can be built from a message and an inner exception — the inner exception being a
 /// <see cref="RemoteException"/> with the remote stack trace (Python re-raises the task's exception with the remote
-/// traceback as its <c>__cause__</c>) — and as the <see cref="RemoteException"/> itself otherwise.
+/// traceback as its <c>__cause__</c>) — and as the <see cref="RemoteException"/> itself otherwise, as the process pools do
+/// (<see cref="RemoteErrors"/>).
 /// </summary>
 internal static class TaskOutcome
 {
@@ -107,17 +109,6 @@ internal static class TaskOutcome
     private static Exception Rebuild(string qualifiedName, FailureMessage failure)
     {
         var remote = new RemoteException(failure.TypeName, failure.Message, failure.StackTrace, failure.Details);
-        var type = qualifiedName.Length == 0 ? null : Type.GetType(qualifiedName, throwOnError: false);
-        if (type is null || !typeof(Exception).IsAssignableFrom(type) || type.IsAbstract) return remote;
-        var constructor = type.GetConstructor(BindingFlags.Public | BindingFlags.Instance, [typeof(string), typeof(Exception)]);
-        if (constructor is null) return remote;
-        try
-        {
-            return (Exception)constructor.Invoke([failure.Message, remote]);
-        }
-        catch (TargetInvocationException)
-        {
-            return remote; // a constructor that refuses these arguments: the remote exception stands for it
-        }
+        return RemoteErrors.Rebuild(qualifiedName, failure.Message, remote) ?? remote;
     }
 }

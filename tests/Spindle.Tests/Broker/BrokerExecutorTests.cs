@@ -106,7 +106,7 @@ public sealed class BrokerExecutorTests : BrokerTest
         var executor = NewExecutor();
         var dir = Scratch.Dir;
         var futures = Enumerable.Range(0, 4).Select(i => executor.Submit(() => BrokerTasks.Gated(dir, i))).ToList();
-        TestBroker.WaitUntil(() => Directory.EnumerateFiles(dir, "started-*").Count() == 2, "two tasks running");
+        TestBroker.WaitUntil(() => BrokerTasks.StartCount(dir) == 2, "two tasks running");
         var shutdown = Task.Run(() => executor.Shutdown(wait: true));
         TestBroker.WaitUntil(() => executor.IsShutdown, "the shutdown to begin");
         Assert.Throws<InvalidOperationException>(() => executor.Submit(() => 1));

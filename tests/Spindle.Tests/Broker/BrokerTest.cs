@@ -117,10 +117,16 @@ internal static class BrokerTasks
         return id * 10;
     }
 
+    /// <summary>How many starts the markers of <see cref="Gated"/> record, of any task.</summary>
+    public static int StartCount(string dir) =>
+        Directory.EnumerateFiles(dir, "started-*").Count(f => !f.EndsWith(".tmp", StringComparison.Ordinal));
+
     /// <summary>The pids that started task <paramref name="id"/>, from the markers of <see cref="Gated"/>.</summary>
     public static List<int> Starts(string dir, int id) =>
         [.. Directory.EnumerateFiles(dir, string.Create(CultureInfo.InvariantCulture, $"started-{id}-*"))
-            .Select(f => int.Parse(Path.GetFileName(f).Split('-')[2], CultureInfo.InvariantCulture))];
+            .Select(f => Path.GetFileName(f).Split('-')[2])
+            .Where(pid => pid.All(char.IsAsciiDigit)) // not a marker still being written (NAME.tmp, then renamed)
+            .Select(pid => int.Parse(pid, CultureInfo.InvariantCulture))];
 
     /// <summary>Writes the file <paramref name="name"/>: the task ran.</summary>
     public static bool Mark(string dir, string name)

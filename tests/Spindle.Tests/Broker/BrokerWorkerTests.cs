@@ -29,7 +29,7 @@ public sealed class BrokerWorkerTests : BrokerTest
         var held = Enumerable.Range(0, 12).Where(i => BrokerTasks.Starts(dir, i).Exists(pid => RunsIn(pid, doomed))).ToList();
         StartWorker(concurrency: 2, prefetch: 2, consumers: 2);
         StartWorker(concurrency: 2, prefetch: 2, consumers: 3);
-        TestBroker.WaitUntil(() => Directory.EnumerateFiles(dir, "started-*").Count() == 6, "the other workers holding two tasks each");
+        TestBroker.WaitUntil(() => BrokerTasks.StartCount(dir) == 6, "the other workers holding two tasks each");
 
         doomed.Kill(); // SIGKILL, with two tasks taken and unacknowledged
         Assert.True(doomed.Join(TestBroker.Patience));
@@ -132,7 +132,7 @@ public sealed class BrokerWorkerTests : BrokerTest
         var executor = NewExecutor();
         var dir = Scratch.Dir;
         var futures = Enumerable.Range(0, 6).Select(i => executor.Submit(() => BrokerTasks.Gated(dir, i))).ToList();
-        TestBroker.WaitUntil(() => Directory.EnumerateFiles(dir, "started-*").Count() == 2, "two tasks running");
+        TestBroker.WaitUntil(() => BrokerTasks.StartCount(dir) == 2, "two tasks running");
 
         var restart = Process.Start(new ProcessStartInfo(TestBroker.RestartScript!) { RedirectStandardError = true })!;
         var said = restart.StandardError.ReadToEnd();
