@@ -115,7 +115,8 @@ public sealed class BrokerExecutor : ExecutorBase, IConfirmListener
 
     /// <summary>What the executor has done so far.</summary>
     public BrokerExecutorCounters Counters => new(
-        Interlocked.Read(ref _submitted), Interlocked.Read(ref _completed), _pending.Count, Interlocked.Read(ref _redelivered),
+        Interlocked.Read(ref _submitted), Interlocked.Read(ref _completed), _pending.Values.Count(task => !task.Item.Future.IsDone),
+        Interlocked.Read(ref _redelivered),
         Interlocked.Read(ref _duplicates), Interlocked.Read(ref _rejected), Interlocked.Read(ref _reconnects));
 
     /// <summary>The executor's reply queue (tests publish to it behind its back).</summary>
@@ -331,8 +332,15 @@ public sealed class BrokerExecutor : ExecutorBase, IConfirmListener
             return;
         }
         if (result.Redelivered) Interlocked.Increment(ref _redelivered);
-        if (_pending.TryGetValue(result.Id, out var task) && TaskOutcome.Deliver(result.Outcome, task.Item)) Interlocked.Increment(ref _completed);
-        else Interlocked.Increment(ref _duplicates);
+        if (!_pending.TryGetValue(result.Id, out var task) || task.Item.Future.IsDone)
+        {
+            Interlocked.Increment(ref _duplicates);
+            return;
+        }
+        Interlocked.Increment(ref _completed); // counted before the future's waiters wake
+        if (TaskOutcome.Deliver(result.Outcome, task.Item)) return;
+        Interlocked.Decrement(ref _completed); // cancelled meanwhile
+        Interlocked.Increment(ref _duplicates);
     }
 
     private void OnDeadLetter(byte[] body, string reason)
@@ -376,7 +384,7 @@ public sealed class BrokerExecutor : ExecutorBase, IConfirmListener
 
 /// <summary>What a <see cref="BrokerExecutor"/> has done so far.</summary>
 /// <param name="Submitted">Tasks submitted.</param>
-/// <param name="Completed">Futures completed by a result (not counting cancelled or failed ones).</param>
+/// <param name="Completed">Futures completed by a worker's result: a value or the task's exception.</param>
 /// <param name="Pending">Futures not done yet.</param>
 /// <param name="Redelivered">Results computed from a redelivery: the first worker to take the task was lost.</param>
 /// <param name="DuplicateResults">Results dropped because the future was already done: a task that ran twice, or was cancelled.</param>
