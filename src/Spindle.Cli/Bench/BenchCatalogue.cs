@@ -13,6 +13,7 @@ internal static class BenchCatalogue
         CoroutineBench.Suite,
         EchoBench.Suite,
         SelectorsBench.Suite,
+        BrokerBench.Suite,
     ];
 
     /// <summary>The suite called <paramref name="name"/> (case-insensitive), or null.</summary>

@@ -80,6 +80,8 @@ public abstract class ExecutorBase : IExecutor
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         var deadline = Deadline.Start(timeout);
+        if (MapBufferSize is { } buffer)
+            return StreamedMap.Run(source.Chunk(chunkSize), chunk => SubmitChunk(fn, chunk, cancellationToken), buffer, deadline, progress);
         if (chunkSize == 1 && !ShipsFunctions)
         {
             var futures = new List<Future<TResult>>();
@@ -129,6 +131,14 @@ public abstract class ExecutorBase : IExecutor
     /// items are best mapped as chunks of one rather than as a closure each.
     /// </summary>
     private protected virtual bool ShipsFunctions => false;
+
+    /// <summary>
+    /// How many work items <see cref="Map{TSource, TResult}"/> keeps submitted and not yet yielded; null (the default)
+    /// submits every item at once, as Python does. An executor whose work goes to a shared queue (a broker) bounds it, so
+    /// that a long map neither floods the queue nor holds every result: the source is then read as results are consumed
+    /// (Python 3.14: <c>Executor.map(..., buffersize=N)</c>).
+    /// </summary>
+    private protected virtual int? MapBufferSize => null;
 
     /// <summary>
     /// Submits one chunk of a <see cref="Map{TSource, TResult}"/> (Python: <c>process._process_chunk</c>).

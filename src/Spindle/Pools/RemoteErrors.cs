@@ -34,7 +34,8 @@ internal static class RemoteErrors
         return Rebuild(qualifiedName, message, remote) ?? remote;
     }
 
-    private static Exception? Rebuild(string qualifiedName, string message, RemoteException remote)
+    /// <summary>The exception as its own type with <paramref name="remote"/> inside, or null when that type cannot be built here.</summary>
+    internal static Exception? Rebuild(string qualifiedName, string message, RemoteException remote)
     {
         var type = qualifiedName.Length == 0 ? null : Type.GetType(qualifiedName, throwOnError: false);
         if (type is null || !typeof(Exception).IsAssignableFrom(type) || type.IsAbstract) return null;
