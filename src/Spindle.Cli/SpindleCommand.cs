@@ -18,6 +18,8 @@ internal static class SpindleCommand
             DemoCommand.Create(console, error),
             BenchCommand.Create(console, error),
             EchoCommand.Create(console, error),
+            WorkerCommand.Create(output, error),
+            StatusCommand.Create(console, error),
         };
         root.HelpName = "spindle"; // the apphost's file name; the assembly is Spindle.Cli
 

@@ -8,10 +8,13 @@ internal static class BenchCatalogue
     [
         ProcessStartBench.Suite,
         IpcBench.Suite,
+        PoolBench.Suite,
+        EfficiencyBench.Suite,
         ManagerBench.Suite,
         CoroutineBench.Suite,
         EchoBench.Suite,
         SelectorsBench.Suite,
+        BrokerBench.Suite,
     ];
 
     /// <summary>The suite called <paramref name="name"/> (case-insensitive), or null.</summary>

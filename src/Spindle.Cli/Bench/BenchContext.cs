@@ -21,6 +21,9 @@ internal sealed class BenchContext(IAnsiConsole console, bool vsPython, string o
         }
     }
 
+    /// <summary>Runs a long map under a progress bar fed by its <see cref="IProgress{T}"/>.</summary>
+    public T WithProgressBar<T>(string title, Func<IProgress<MapProgress>, T> run) => MapProgressBar.Run(console, title, run);
+
     /// <summary>Writes a line of progress, dimmed.</summary>
     public void Progress(string text) => console.MarkupLine($"[grey]  {Markup.Escape(text)}[/]");
 

@@ -7,9 +7,7 @@ namespace Spindle.Cli.Bench;
 /// Coroutines (issue 8): greenlet switches, spawn+join of 100,000 no-op coroutines, 10,000 coroutines sleeping 1 s at
 /// once, and the memory a sleeping coroutine holds; beside greenlet (<c>b08_greenlet.py</c>), gevent
 /// (<c>b09_gevent.py</c>) and, for context, asyncio (<c>b10_asyncio.py</c>). Every figure is the median of runs on a
-/// fresh thread with a fresh hub, started without the bench's execution context: a thread that carries AsyncLocal
-/// values pays for restoring them at every resumption of an async method (about 150 ns a switch here), as any async
-/// code does.
+/// fresh thread with a fresh hub (<see cref="HubThread"/>).
 /// </summary>
 internal static class CoroutineBench
 {
@@ -32,7 +30,7 @@ internal static class CoroutineBench
         context.Progress("10k coroutines sleeping 1 s …");
         var sleep = Median(3, SleepWall);
         context.Progress("memory of 100k sleeping coroutines …");
-        var (heap, rss) = OnFreshThread(SleeperMemory);
+        var (heap, rss) = HubThread.Run(SleeperMemory);
         return
         [
             new("greenlet switch rate (2 greenlets, 1e6 switches)", switches, context.PythonFigure("b08_greenlet.py", "greenlet.switch.1e6"),
@@ -51,8 +49,8 @@ internal static class CoroutineBench
 
     private static double Median(int runs, Func<double> measure)
     {
-        OnFreshThread(measure); // warm-up: JIT
-        var values = Enumerable.Range(0, runs).Select(_ => OnFreshThread(measure)).Order().ToArray();
+        HubThread.Run(measure); // warm-up: JIT
+        var values = Enumerable.Range(0, runs).Select(_ => HubThread.Run(measure)).Order().ToArray();
         return values[runs / 2];
     }
 
@@ -115,33 +113,6 @@ internal static class CoroutineBench
         var rssAfter = Environment.WorkingSet;
         GC.KeepAlive(greenlets);
         return ((heapAfter - heapBefore) / (double)MemorySleepers, (rssAfter - rssBefore) / (double)MemorySleepers);
-        // The sleepers are abandoned with their hub, destroyed by OnFreshThread: killing 100k would only time exceptions.
-    }
-
-    private static T OnFreshThread<T>(Func<T> measure)
-    {
-        T result = default!;
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                result = measure();
-            }
-#pragma warning disable CA1031 // carried back to the bench's thread
-            catch (Exception e)
-            {
-                failure = e;
-            }
-#pragma warning restore CA1031
-            finally
-            {
-                Hub.Current.Dispose();
-            }
-        }, maxStackSize: 256 * 1024);
-        using (ExecutionContext.SuppressFlow()) thread.Start(); // the bench's own async locals must not ride on every switch
-        thread.Join();
-        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        return result;
+        // The sleepers are abandoned with their hub, destroyed by HubThread.Run: killing 100k would only time exceptions.
     }
 }

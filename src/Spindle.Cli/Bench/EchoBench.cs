@@ -28,7 +28,7 @@ internal static class EchoBench
         {
             context.Progress("python: b11_echo.py --server selectors, driven by spindle's load client …");
             using var server = EchoServerProcess.Start(peer, Patience);
-            python = Measure(server);
+            python = MeasureServer(server);
             server.Stop(Patience);
             context.Progress($"  {python}");
         }
@@ -37,7 +37,7 @@ internal static class EchoBench
         {
             context.Progress($"spindle echo serve --model {model.Name} …");
             using var server = EchoServerProcess.Start(CliProcess.StartInfo("echo", "serve", "--model", model.Name, "--port", "0"), Patience);
-            figures[model.Name] = Measure(server);
+            figures[model.Name] = MeasureServer(server);
             context.Progress($"  {figures[model.Name]}");
             var code = server.Stop(Patience);
             if (code != 0) context.Progress($"  the {model.Name} server exited with {code} after SIGTERM, not 0: {server.Output}");
@@ -64,15 +64,15 @@ internal static class EchoBench
             $"{RoundTripsPerSecond:N0} round trips/s; server CPU {CpuMicroseconds:0.00} µs per round trip, {KernelMicroseconds:0.00} µs of it in the kernel");
     }
 
-    private static Figure Measure(EchoServerProcess server)
+    private static Figure MeasureServer(EchoServerProcess server)
     {
         var endpoint = new IPEndPoint(IPAddress.Loopback, server.Port);
         Once(endpoint, server, WarmUpRounds); // JIT, thread pool, the kernel's socket caches
         var runs = Enumerable.Range(0, Runs).Select(_ => Once(endpoint, server, Rounds)).ToList();
         return new(
-            BenchStatistics.Median(runs.Select(r => r.RoundTripsPerSecond)),
-            BenchStatistics.Median(runs.Select(r => r.CpuMicroseconds)),
-            BenchStatistics.Median(runs.Select(r => r.KernelMicroseconds)));
+            Measure.Median(runs.Select(r => r.RoundTripsPerSecond)),
+            Measure.Median(runs.Select(r => r.CpuMicroseconds)),
+            Measure.Median(runs.Select(r => r.KernelMicroseconds)));
     }
 
     private static Figure Once(IPEndPoint endpoint, EchoServerProcess server, int rounds)

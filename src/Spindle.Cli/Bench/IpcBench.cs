@@ -70,7 +70,7 @@ internal static class IpcBench
         ];
     }
 
-    private static double Median(Func<double> run) => BenchStatistics.Median(Enumerable.Range(0, Runs).Select(_ => run()));
+    private static double Median(Func<double> run) => Measure.Median(run, Runs);
 
     // ----- queue (b03_mpqueue.py) -----
 

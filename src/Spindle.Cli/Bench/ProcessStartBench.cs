@@ -39,18 +39,11 @@ internal static class ProcessStartBench
         ];
     }
 
-    private static double Median(Action start)
-    {
-        for (var i = 0; i < 3; i++) start(); // warm-up: page cache, JIT of the parent's side, spares booted
-        return BenchStatistics.Median(Enumerable.Range(0, Runs).Select(_ =>
-        {
-            var clock = Stopwatch.StartNew();
-            start();
-            return clock.Elapsed.TotalMilliseconds;
-        }));
-    }
+    /// <summary>The median time of <paramref name="start"/> in ms, over <paramref name="runs"/> runs after 3 warm-ups (page cache, JIT, spares booted).</summary>
+    internal static double Median(Action start, int runs = Runs) => Measure.Median(() => Measure.Time(start).TotalMilliseconds, runs, warmUps: 3);
 
-    private static void BareStart()
+    /// <summary>A bare start and exit of this same program (<c>spindle --noop</c>): the floor of every .NET child.</summary>
+    internal static void BareStart()
     {
         using var p = Process.Start(CliProcess.StartInfo("--noop"))!;
         p.WaitForExit();

@@ -111,7 +111,7 @@ internal static class SelectorsBench
     {
         if (selector.Select(TimeSpan.Zero) is not [{ Events: SelectorEvents.Read }])
             throw new InvalidOperationException($"{selector.GetType().Name}: a wait should find exactly the ready socket.");
-        return BenchStatistics.Median(Enumerable.Range(0, Runs).Select(_ =>
+        return Measure.Median(Enumerable.Range(0, Runs).Select(_ =>
         {
             var start = Stopwatch.GetTimestamp();
             for (var i = 0; i < calls; i++)

@@ -46,6 +46,7 @@ internal static class FutureLessons
             return $"{DateTime.Now:HH:mm:ss.fff} {n}";
         }, [1, 2, 3]))
             say.Line($"  {line}");
+        say.Note("Each line starts with the time its call finished: 3 finished first, yet Map yields 1, 2, 3, in the order of the inputs.");
     }
 
     private static void AsCompleted(LessonContext say)
@@ -57,10 +58,10 @@ internal static class FutureLessons
             LessonContext.SleepSeed(Random.Shared.Next(1, 6)); // the seed's sleep(randint(1, 5))
             return $"Return of {x}";
         })).ToList();
-        say.Line("1");
+        say.Line("1   <- the seed's print right after the five submits: the calls run in the background");
         foreach (Future<string> done in Futures.AsCompleted(futures))
             say.Line($"  {done.Result()}");
-        say.Line("2");
+        say.Line("2   <- once AsCompleted has yielded every future, each as it finished (their sleeps are random)");
     }
 
     private static void DummyPool(LessonContext say)

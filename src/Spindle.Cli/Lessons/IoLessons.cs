@@ -27,7 +27,7 @@ internal static class IoLessons
         Lesson.Create("io-select-echo", "seed 001 (select server and client)",
             "the seed's select server: inputs/outputs lists and a message queue per connection, upper-casing echo", SelectEcho),
         Lesson.Create("io-echo-models", "seed 000 §7.5, seed 004 (the 400-client load)",
-            "the echo server in every IO model (blocking, threads, nonblocking, select, poll, epoll, async) under one load client", EchoModelsCompared),
+            "the echo server in every IO model (blocking, threads, nonblocking, select, poll, epoll, async, hub) under one load client", EchoModelsCompared),
         Lesson.Create("io-epoll-selector", "seed 000 §7.5.7 (selectors)",
             "Selector.CreateDefault() is epoll on Linux; each key carries its callback, as Python's selectors docs do", EpollEcho),
         Lesson.Create("signal-alarm-pause", "seed 003 (signal)",

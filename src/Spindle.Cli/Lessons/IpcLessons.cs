@@ -33,16 +33,18 @@ internal static class IpcLessons
             "ProcessCondition: two stage-2 processes wait until the stage-1 process notifies them all", Condition),
     ];
 
-    private static void Buy(SharedValue<int> tickets, ProcessLock? mutex, int buyer)
+    private static void Buy(SharedValue<int> tickets, SharedValue<int> sold, ProcessBarrier gate, ProcessLock? mutex, int buyer)
     {
+        gate.Wait(); // the five buyers try at once, however long each took to start
         mutex?.Acquire();
         try
         {
             var left = tickets.Ref;                          // search(): read the ticket count
-            Thread.Sleep(TimeSpan.FromMilliseconds(100));   // network delay between reading and buying
+            Thread.Sleep(TimeSpan.FromMilliseconds(20));    // network delay between reading and buying
             if (left > 0)
             {
                 tickets.Ref = left - 1;                      // buy(): write it back
+                sold.Increment();
                 Console.WriteLine($"  buyer {buyer} (pid {Environment.ProcessId}) got a ticket");
             }
             else Console.WriteLine($"  buyer {buyer}: sold out");
@@ -58,12 +60,14 @@ internal static class IpcLessons
         foreach (var withLock in new[] { false, true })
         {
             using var tickets = new SharedValue<int>(1, lockEnabled: false);
+            using var sold = new SharedValue<int>(0, lockEnabled: false);
+            using var gate = new ProcessBarrier(5);
             using var mutex = new ProcessLock();
-            var buyers = Enumerable.Range(0, 5)
-                .Select(i => SpindleProcess.Create(Buy, tickets, withLock ? mutex : null, i)).ToList();
+            var held = withLock ? mutex : null;
+            var buyers = Enumerable.Range(0, 5).Select(i => new SpindleProcess(() => Buy(tickets, sold, gate, held, i))).ToList();
             buyers.ForEach(p => p.Start());
             buyers.ForEach(p => { p.Join(); p.Dispose(); });
-            say.Line($"{(withLock ? "with" : "without")} the lock: one ticket was for sale, tickets left = {tickets.Value}");
+            say.Line($"{(withLock ? "with" : "without")} the lock: one ticket was for sale, {sold.Value} sold, tickets left = {tickets.Value}");
         }
         say.Note("Without the lock every buyer reads 1 before anyone writes 0; the lock makes read-and-buy one step.");
     }

@@ -11,6 +11,7 @@ internal static class LessonCatalogue
         .. QueueLessons.All,
         .. FutureLessons.All,
         .. ProcessLessons.All,
+        .. PoolLessons.All,
         .. IpcLessons.All,
         .. ManagerLessons.All,
         .. IoLessons.All,

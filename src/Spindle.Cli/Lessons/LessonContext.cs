@@ -26,6 +26,12 @@ internal sealed class LessonContext(IAnsiConsole console)
         lock (_gate) console.MarkupLine($"[grey]{Markup.Escape(text)}[/]");
     }
 
+    /// <summary>Runs a long map under a progress bar fed by its <see cref="IProgress{T}"/>.</summary>
+    public T WithProgressBar<T>(string title, Func<IProgress<MapProgress>, T> run)
+    {
+        lock (_gate) return MapProgressBar.Run(console, title, run);
+    }
+
     /// <summary>A duration of the seed, shortened <see cref="SpeedUp"/> times.</summary>
     public static TimeSpan SeedTime(double seedSeconds) => TimeSpan.FromSeconds(seedSeconds / SpeedUp);
 

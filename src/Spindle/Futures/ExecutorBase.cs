@@ -36,18 +36,29 @@ public abstract class ExecutorBase : IExecutor
     {
         ArgumentNullException.ThrowIfNull(fn);
         var item = new WorkItem<T>(fn);
+        Schedule(item, cancellationToken);
+        return item;
+    }
+
+    /// <summary>
+    /// Queues a work item (Python: the body of <c>submit</c>): refused when shut down or broken, prepared (see
+    /// <see cref="Prepare"/>) before the state lock is taken, cancelled at once by an already cancelled token.
+    /// </summary>
+    private protected void Schedule(IWorkItem item, CancellationToken cancellationToken)
+    {
+        lock (_stateLock) ThrowIfNotAccepting(); // Python checks before pickling: a closed executor says so first
+        if (cancellationToken.IsCancellationRequested)
+        {
+            item.Future.Cancel();
+            return;
+        }
+        var prepared = Prepare(item);
         lock (_stateLock)
         {
             ThrowIfNotAccepting();
-            if (cancellationToken.IsCancellationRequested)
-            {
-                item.Cancel();
-                return item;
-            }
-            Enqueue(item);
+            Enqueue(prepared);
         }
-        if (cancellationToken.CanBeCanceled) item.CancelWhen(cancellationToken);
-        return item;
+        if (cancellationToken.CanBeCanceled) item.Future.CancelWhen(cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -63,22 +74,71 @@ public abstract class ExecutorBase : IExecutor
 
     /// <inheritdoc/>
     public IEnumerable<TResult> Map<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> source, TimeSpan? timeout = null,
-        int chunkSize = 1, CancellationToken cancellationToken = default)
+        int chunkSize = 1, IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fn);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         var deadline = Deadline.Start(timeout);
-        if (chunkSize == 1)
+        if (MapBufferSize is { } buffer)
+            return StreamedMap.Run(source.Chunk(chunkSize), chunk => SubmitChunk(fn, chunk, cancellationToken), buffer, deadline, progress);
+        if (chunkSize == 1 && !ShipsFunctions)
         {
             var futures = new List<Future<TResult>>();
             foreach (var item in source) futures.Add(Submit(() => fn(item), cancellationToken));
+            ReportProgress(futures, progress, static _ => 1);
             return ResultsInOrder<TResult, TResult>(futures, deadline, static result => [result]);
         }
         var chunks = new List<Future<TResult[]>>();
-        foreach (var chunk in source.Chunk(chunkSize)) chunks.Add(SubmitChunk(fn, chunk, cancellationToken));
+        var sizes = new Dictionary<Future, int>();
+        foreach (var chunk in source.Chunk(chunkSize))
+        {
+            var future = SubmitChunk(fn, chunk, cancellationToken);
+            chunks.Add(future);
+            sizes[future] = chunk.Length;
+        }
+        ReportProgress(chunks, progress, future => sizes[future]);
         return ResultsInOrder(chunks, deadline, static results => results);
     }
+
+    /// <summary>
+    /// Reports the items of finished futures as they finish, in the done-callbacks (on the thread that completes them,
+    /// as every done-callback runs); reports only grow, and the last one is the final count.
+    /// </summary>
+    private static void ReportProgress<TUnit>(List<Future<TUnit>> futures, IProgress<MapProgress>? progress, Func<Future, int> items)
+    {
+        if (progress is null) return;
+        var total = 0;
+        foreach (var future in futures) total += items(future);
+        var completed = 0;
+        var gate = new Lock();
+        foreach (var future in futures)
+        {
+            var count = items(future);
+            future.AddDoneCallback(_ =>
+            {
+                lock (gate)
+                {
+                    completed += count;
+                    progress.Report(new MapProgress(completed, total));
+                }
+            });
+        }
+    }
+
+    /// <summary>
+    /// Whether <see cref="SubmitChunk"/> sends the function apart from the items (once per worker), so that even single
+    /// items are best mapped as chunks of one rather than as a closure each.
+    /// </summary>
+    private protected virtual bool ShipsFunctions => false;
+
+    /// <summary>
+    /// How many work items <see cref="Map{TSource, TResult}"/> keeps submitted and not yet yielded; null (the default)
+    /// submits every item at once, as Python does. An executor whose work goes to a shared queue (a broker) bounds it, so
+    /// that a long map neither floods the queue nor holds every result: the source is then read as results are consumed
+    /// (Python 3.14: <c>Executor.map(..., buffersize=N)</c>).
+    /// </summary>
+    private protected virtual int? MapBufferSize => null;
 
     /// <summary>
     /// Submits one chunk of a <see cref="Map{TSource, TResult}"/> (Python: <c>process._process_chunk</c>).
@@ -146,12 +206,12 @@ public abstract class ExecutorBase : IExecutor
     /// Marks the executor broken: queued work fails with <see cref="BrokenExecutorException"/>, later submits throw it.
     /// Python: <c>ThreadPoolExecutor._initializer_failed</c>.
     /// </summary>
-    private protected void MarkBroken(string reason, Exception? cause)
+    private protected void MarkBroken(string reason, Exception? cause, Func<string, Exception?, BrokenExecutorException>? create = null)
     {
         IReadOnlyList<IWorkItem> dropped;
         lock (_stateLock)
         {
-            _broken.Mark(reason, cause);
+            _broken.Mark(reason, cause, create);
             dropped = DrainQueued();
         }
         foreach (var item in dropped) item.Fail(Broken());
@@ -164,6 +224,12 @@ public abstract class ExecutorBase : IExecutor
         if (_broken.IsBroken) throw Broken();
         if (_shutdown) throw new InvalidOperationException("cannot schedule new futures after shutdown");
     }
+
+    /// <summary>
+    /// Turns a work item into what <see cref="Enqueue"/> queues, before the state lock is taken: an executor whose
+    /// workers are processes encodes the work here, so that what cannot cross is refused by <c>Submit</c>. Threads queue the item itself.
+    /// </summary>
+    private protected virtual IWorkItem Prepare(IWorkItem item) => item;
 
     /// <summary>Queues a work item and makes sure a worker will run it. Called under the executor's state lock.</summary>
     private protected abstract void Enqueue(IWorkItem item);

@@ -77,6 +77,13 @@ public abstract class Future
         }
     }
 
+    /// <summary>Cancels the future when <paramref name="token"/> fires while it is still pending (the registration ends with the future).</summary>
+    internal void CancelWhen(CancellationToken token)
+    {
+        var registration = token.UnsafeRegister(static state => ((Future)state!).Cancel(), this);
+        AddDoneCallback(_ => registration.Dispose());
+    }
+
     /// <summary>
     /// Called by an executor before it runs the work: marks the future running, or reports that it was cancelled.
     /// Python: <c>Future.set_running_or_notify_cancel()</c>.

@@ -35,68 +35,80 @@ public abstract class PoolBase : IPool
     }
 
     /// <inheritdoc/>
-    public T Apply<T>(Func<T> fn) => ApplyAsync(fn).Get();
+    public T Apply<T>(Func<T> fn, CancellationToken cancellationToken = default) => ApplyAsync(fn, cancellationToken: cancellationToken).Get();
 
     /// <inheritdoc/>
-    public AsyncResult<T> ApplyAsync<T>(Func<T> fn, Action<T>? callback = null, Action<Exception>? errorCallback = null)
+    public AsyncResult<T> ApplyAsync<T>(Func<T> fn, Action<T>? callback = null, Action<Exception>? errorCallback = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fn);
         var future = new Future<T>();
-        Schedule([new ApplyTask<T>(fn, future)]);
+        Schedule([new ApplyTask<T>(fn, future)], future, cancellationToken);
         AttachCallbacks(future, callback, errorCallback);
         return new AsyncResult<T>(future);
     }
 
     /// <inheritdoc/>
-    public List<TResult> Map<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int? chunkSize = null) =>
-        MapAsync(fn, items, chunkSize).Get();
+    public List<TResult> Map<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int? chunkSize = null,
+        IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        MapAsync(fn, items, chunkSize, cancellationToken: cancellationToken, progress: progress).Get();
 
     /// <inheritdoc/>
     public AsyncResult<List<TResult>> MapAsync<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int? chunkSize = null,
-        Action<List<TResult>>? callback = null, Action<Exception>? errorCallback = null)
+        Action<List<TResult>>? callback = null, Action<Exception>? errorCallback = null,
+        IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fn);
         ArgumentNullException.ThrowIfNull(items);
-        TSource[] array = [.. items];
+        // An array is chunked in place, as Python's map slices a list as it sends it (no copy of a million items).
+        var array = items as TSource[] ?? [.. items];
         var size = chunkSize ?? DefaultChunkSize(array.Length);
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1, nameof(chunkSize));
         var future = new Future<List<TResult>>();
-        Schedule(ChunkTask<TSource, TResult>.Split(fn, array, size, new MapSink<TResult>(future, array.Length)));
+        var sink = WithProgress(new MapSink<TResult>(future, array.Length), progress, array.Length);
+        Schedule(ChunkTask<TSource, TResult>.Split(fn, array, size, sink, cancellationToken), future, cancellationToken);
         if (array.Length == 0) future.TrySetResult([]);
         AttachCallbacks(future, callback, errorCallback);
         return new AsyncResult<List<TResult>>(future);
     }
 
     /// <inheritdoc/>
-    public PoolResultIterator<TResult> IMap<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int chunkSize = 1) =>
-        Iterate(fn, items, chunkSize, ordered: true);
+    public PoolResultIterator<TResult> IMap<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int chunkSize = 1,
+        IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Iterate(fn, items, chunkSize, ordered: true, progress, cancellationToken);
 
     /// <inheritdoc/>
-    public PoolResultIterator<TResult> IMapUnordered<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int chunkSize = 1) =>
-        Iterate(fn, items, chunkSize, ordered: false);
+    public PoolResultIterator<TResult> IMapUnordered<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int chunkSize = 1,
+        IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Iterate(fn, items, chunkSize, ordered: false, progress, cancellationToken);
 
     /// <inheritdoc/>
-    public List<TResult> StarMap<T1, T2, TResult>(Func<T1, T2, TResult> fn, IEnumerable<(T1, T2)> items, int? chunkSize = null) =>
-        StarMapAsync(fn, items, chunkSize).Get();
+    public List<TResult> StarMap<T1, T2, TResult>(Func<T1, T2, TResult> fn, IEnumerable<(T1, T2)> items, int? chunkSize = null,
+        IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        StarMapAsync(fn, items, chunkSize, cancellationToken: cancellationToken, progress: progress).Get();
 
     /// <inheritdoc/>
-    public List<TResult> StarMap<T1, T2, T3, TResult>(Func<T1, T2, T3, TResult> fn, IEnumerable<(T1, T2, T3)> items, int? chunkSize = null) =>
-        StarMapAsync(fn, items, chunkSize).Get();
+    public List<TResult> StarMap<T1, T2, T3, TResult>(Func<T1, T2, T3, TResult> fn, IEnumerable<(T1, T2, T3)> items, int? chunkSize = null,
+        IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        StarMapAsync(fn, items, chunkSize, cancellationToken: cancellationToken, progress: progress).Get();
 
     /// <inheritdoc/>
     public AsyncResult<List<TResult>> StarMapAsync<T1, T2, TResult>(Func<T1, T2, TResult> fn, IEnumerable<(T1, T2)> items,
-        int? chunkSize = null, Action<List<TResult>>? callback = null, Action<Exception>? errorCallback = null)
+        int? chunkSize = null, Action<List<TResult>>? callback = null, Action<Exception>? errorCallback = null,
+        IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fn);
-        return MapAsync<(T1, T2), TResult>(args => fn(args.Item1, args.Item2), items, chunkSize, callback, errorCallback);
+        return MapAsync<(T1, T2), TResult>(args => fn(args.Item1, args.Item2), items, chunkSize, callback, errorCallback, progress, cancellationToken);
     }
 
     /// <inheritdoc/>
     public AsyncResult<List<TResult>> StarMapAsync<T1, T2, T3, TResult>(Func<T1, T2, T3, TResult> fn, IEnumerable<(T1, T2, T3)> items,
-        int? chunkSize = null, Action<List<TResult>>? callback = null, Action<Exception>? errorCallback = null)
+        int? chunkSize = null, Action<List<TResult>>? callback = null, Action<Exception>? errorCallback = null,
+        IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fn);
-        return MapAsync<(T1, T2, T3), TResult>(args => fn(args.Item1, args.Item2, args.Item3), items, chunkSize, callback, errorCallback);
+        return MapAsync<(T1, T2, T3), TResult>(args => fn(args.Item1, args.Item2, args.Item3), items, chunkSize, callback, errorCallback,
+            progress, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -121,6 +133,7 @@ public abstract class PoolBase : IPool
             dropped = DrainQueued();
         }
         foreach (var task in dropped) task.Abandon(Terminated());
+        StopRunningWork();
         StopAccepting();
         JoinFeeders();
         JoinWorkers();
@@ -167,12 +180,12 @@ public abstract class PoolBase : IPool
     /// Marks the pool broken (a worker initializer failed): queued work and later submissions fail with
     /// <see cref="BrokenExecutorException"/>.
     /// </summary>
-    private protected void MarkBroken(string reason, Exception? cause)
+    private protected void MarkBroken(string reason, Exception? cause, Func<string, Exception?, BrokenExecutorException>? create = null)
     {
         IReadOnlyList<PoolTask> dropped;
         lock (_stateLock)
         {
-            _broken.Mark(reason, cause);
+            _broken.Mark(reason, cause, create);
             dropped = DrainQueued();
         }
         foreach (var task in dropped) task.Abandon(Broken());
@@ -180,7 +193,8 @@ public abstract class PoolBase : IPool
 
     private BrokenExecutorException Broken() => _broken.ToException();
 
-    private PoolResultIterator<TResult> Iterate<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int chunkSize, bool ordered)
+    private PoolResultIterator<TResult> Iterate<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int chunkSize, bool ordered,
+        IProgress<MapProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fn);
         ArgumentNullException.ThrowIfNull(items);
@@ -188,24 +202,32 @@ public abstract class PoolBase : IPool
         var iterator = new PoolResultIterator<TResult>(ordered);
         if (items is ICollection<TSource> or IReadOnlyCollection<TSource>)
         {
-            TSource[] array = [.. items];
+            var array = items as TSource[] ?? [.. items];
             iterator.Extend(array.Length);
-            Schedule(ChunkTask<TSource, TResult>.Split(fn, array, chunkSize, iterator));
+            var sink = WithProgress(iterator, progress, array.Length);
+            Schedule(ChunkTask<TSource, TResult>.Split(fn, array, chunkSize, sink, cancellationToken), null, default);
             iterator.EndFeeding();
         }
         else
         {
-            StartFeeder(fn, items, chunkSize, iterator);
+            StartFeeder(fn, items, chunkSize, iterator, WithProgress(iterator, progress, null), cancellationToken);
         }
         return iterator;
     }
 
+    private IChunkSink<TResult> WithProgress<TResult>(IChunkSink<TResult> sink, IProgress<MapProgress>? progress, int? total) =>
+        progress is null ? sink : new ProgressSink<TResult>(sink, progress, total, PostCallback);
+
     // A lazy source is read on its own thread, as Python's task handler reads imap's iterable: results stream out
     // while the source is still producing, and a slow or endless source never blocks the caller.
     private void StartFeeder<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int chunkSize,
-        PoolResultIterator<TResult> iterator)
+        PoolResultIterator<TResult> iterator, IChunkSink<TResult> sink, CancellationToken cancellationToken)
     {
-        var feeder = new Thread(() => Feed(fn, items, chunkSize, iterator)) { IsBackground = true, Name = $"{GetType().Name}-tasks" };
+        var feeder = new Thread(() => Feed(fn, items, chunkSize, iterator, sink, cancellationToken))
+        {
+            IsBackground = true,
+            Name = $"{GetType().Name}-tasks",
+        };
         lock (_stateLock)
         {
             ThrowIfNotAccepting();
@@ -216,7 +238,8 @@ public abstract class PoolBase : IPool
         feeder.Start();
     }
 
-    private void Feed<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int chunkSize, PoolResultIterator<TResult> iterator)
+    private void Feed<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> items, int chunkSize, PoolResultIterator<TResult> iterator,
+        IChunkSink<TResult> sink, CancellationToken cancellationToken)
     {
         var fed = 0;
         try
@@ -224,8 +247,13 @@ public abstract class PoolBase : IPool
             foreach (var chunk in items.Chunk(chunkSize))
             {
                 iterator.Extend(chunk.Length);
-                var task = new ChunkTask<TSource, TResult>(fn, chunk, fed, iterator);
+                var task = new ChunkTask<TSource, TResult>(fn, chunk, fed, sink, cancellationToken);
                 fed += chunk.Length;
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    task.TryStart(); // delivers the cancellation at the chunk's place, and the source is read no further
+                    break;
+                }
                 if (!TryFeed(task)) break;
             }
         }
@@ -245,15 +273,31 @@ public abstract class PoolBase : IPool
         }
     }
 
-    /// <summary>Queues a task of a feeder: allowed after Close (Python keeps feeding), refused after Terminate.</summary>
+    /// <summary>
+    /// Queues a task of a feeder: allowed after Close (Python keeps feeding), refused after Terminate. A chunk that
+    /// cannot be prepared (an item that cannot cross to a worker process) fails at its place and feeding goes on, as
+    /// Python's task handler sets the job's error and goes on.
+    /// </summary>
     private bool TryFeed(PoolTask task)
     {
+        PoolTask prepared;
+        try
+        {
+            prepared = Prepare(task);
+        }
+#pragma warning disable CA1031 // the chunk's own failure, delivered at its place
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            task.Abandon(ex);
+            return true;
+        }
         Exception reason;
         lock (_stateLock)
         {
             if (!_broken.IsBroken && _state != RunState.Terminate)
             {
-                Enqueue(task);
+                Enqueue(prepared);
                 return true;
             }
             reason = _broken.IsBroken ? Broken() : Terminated();
@@ -273,12 +317,24 @@ public abstract class PoolBase : IPool
         lock (_stateLock) _feeders.RemoveAll(f => !f.IsAlive);
     }
 
-    private void Schedule(List<PoolTask> tasks)
+    // Tasks are prepared before they are queued, so a call whose work cannot be prepared (a value that cannot cross to
+    // a worker process) throws here with nothing queued. A token cancels the call's result while its work is pending.
+    private void Schedule(List<PoolTask> tasks, Future? result, CancellationToken cancellationToken)
     {
+        lock (_stateLock) ThrowIfNotAccepting();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            result?.Cancel();
+            foreach (var task in tasks) task.TryStart(); // finds the cancellation and delivers it; nothing is queued
+            return;
+        }
+        var prepared = tasks.ConvertAll(Prepare);
+        // Armed before the work is queued: a worker that takes it after the token fires finds it cancelled.
+        if (result is not null && cancellationToken.CanBeCanceled) result.CancelWhen(cancellationToken);
         lock (_stateLock)
         {
             ThrowIfNotAccepting();
-            foreach (var task in tasks) Enqueue(task);
+            foreach (var task in prepared) Enqueue(task);
         }
     }
 
@@ -317,6 +373,15 @@ public abstract class PoolBase : IPool
             }
         }));
     }
+
+    /// <summary>
+    /// Turns a task into what <see cref="Enqueue"/> queues, before the pool's state lock is taken: a pool whose workers are
+    /// processes encodes the work here, so that what cannot cross is refused at the call. Threads queue the task itself.
+    /// </summary>
+    private protected virtual PoolTask Prepare(PoolTask task) => task;
+
+    /// <summary>Terminate: stops the work that is running, where the workers allow it (processes can be killed, threads cannot).</summary>
+    private protected virtual void StopRunningWork() { }
 
     /// <summary>Queues a task for the workers. Called under the pool's state lock.</summary>
     private protected abstract void Enqueue(PoolTask task);

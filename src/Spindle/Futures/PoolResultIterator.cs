@@ -149,7 +149,7 @@ public sealed class PoolResultIterator<T> : IEnumerable<T>, IAsyncEnumerable<T>,
         }
     }
 
-    void IChunkSink<T>.OnChunkDone(int start, T[] results)
+    void IChunkSink<T>.OnChunkDone(int start, ReadOnlySpan<T> results)
     {
         lock (_gate)
         {

@@ -67,11 +67,4 @@ internal sealed class WorkItem<T> : Future<T>, IWorkItem
         _fn = null;
         return TrySetResult((T)result!);
     }
-
-    /// <summary>Cancels the future when <paramref name="token"/> fires before the work starts.</summary>
-    public void CancelWhen(CancellationToken token)
-    {
-        var registration = token.UnsafeRegister(static state => ((Future)state!).Cancel(), this);
-        AddDoneCallback((Future _) => registration.Dispose());
-    }
 }

@@ -166,6 +166,28 @@ internal sealed unsafe class FrameChannel : IDisposable
     internal Task<bool> WaitReadableAsync(CancellationToken cancellationToken) =>
         HasBufferedData ? Task.FromResult(true) : ReadableWait.WaitAsync(new SafeFdLease(_handle, "manager connection"), Deadline.Infinite, cancellationToken);
 
+    /// <summary>
+    /// Whether the peer has closed its end (or died: the kernel closes a dead process's sockets), asked of the kernel
+    /// without reading; true once this end is closed too.
+    /// </summary>
+    internal bool PeerHasClosed
+    {
+        get
+        {
+            try
+            {
+                using var lease = new SafeFdLease(_handle, "manager connection");
+                var poll = new PollFd { Fd = lease.Fd, Events = Libc.POLLRDHUP };
+                while (Libc.Poll(&poll, 1, 0) < 0 && Libc.LastErrno == Libc.EINTR) { }
+                return (poll.REvents & (Libc.POLLRDHUP | Libc.POLLHUP | Libc.POLLERR | Libc.POLLNVAL)) != 0;
+            }
+            catch (ObjectDisposedException)
+            {
+                return true;
+            }
+        }
+    }
+
     /// <summary>Shuts both directions down: a thread blocked reading this connection sees its end at once; the peer sees EOF.</summary>
     internal void ShutdownBoth()
     {

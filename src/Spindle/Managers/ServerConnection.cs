@@ -297,7 +297,7 @@ internal sealed class ServerConnection
         }
         try
         {
-            Complete(awaiter);
+            Complete(awaiter, clientMayBeGone: true);
         }
         catch (InvalidDataException)
         {
@@ -305,12 +305,37 @@ internal sealed class ServerConnection
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            // The client is gone; nobody is waiting for this reply.
+            GiveBack(); // the client is gone: nobody is waiting for this reply
         }
     }
 
-    /// <summary>Answers a finished call; an <see cref="InvalidDataException"/> (malformed arguments) propagates to drop the connection.</summary>
-    private void Complete(ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter finished)
+    /// <summary>Undoes what the call took for a client that is gone (<see cref="ServerCall.OnUndelivered"/>), as that client.</summary>
+    private void GiveBack()
+    {
+        var outer = CallerContext.Current;
+        CallerContext.Current = this; // a re-entrant lock is released by its owner
+        try
+        {
+            _call.GiveBack();
+        }
+#pragma warning disable CA1031 // this runs on the thread that completed the wait, which must not fail for it
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Console.Error.WriteLine($"Spindle manager at {_server.Address}: undoing the call of a client that has gone failed: {e}");
+        }
+        finally
+        {
+            CallerContext.Current = outer;
+        }
+    }
+
+    /// <summary>
+    /// Answers a finished call; an <see cref="InvalidDataException"/> (malformed arguments) propagates to drop the
+    /// connection. A call that waited (<paramref name="clientMayBeGone"/>) first checks its client is still there: one
+    /// that died while it waited gets nothing, and what the call took is given back.
+    /// </summary>
+    private void Complete(ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter finished, bool clientMayBeGone = false)
     {
         try
         {
@@ -324,6 +349,11 @@ internal sealed class ServerConnection
         catch (Exception e) when (e is not InvalidDataException)
         {
             SendError(e);
+            return;
+        }
+        if (clientMayBeGone && _channel.PeerHasClosed)
+        {
+            GiveBack();
             return;
         }
         Reply(s_ok, _call.Result.Written);

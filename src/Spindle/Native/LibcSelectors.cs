@@ -29,10 +29,13 @@ internal static unsafe partial class Libc
     internal const int EAGAIN = 11;
     internal const int ENOENT = 2;
     internal const int EPERM = 1;
+    internal const int ECONNRESET = 104;
 
     internal const int O_NONBLOCK = 0x800;
     internal const int O_CLOEXEC = 0x80000;
     internal const int F_GETFD = 1;
+    internal const int F_GETFL = 3;
+    internal const int F_SETFL = 4;
     internal const int F_DUPFD_CLOEXEC = 1030;
 
     internal const int AF_UNIX = 1;
@@ -48,6 +51,7 @@ internal static unsafe partial class Libc
     internal const short POLLERR = 0x008;
     internal const short POLLHUP = 0x010;
     internal const short POLLNVAL = 0x020;
+    internal const short POLLRDHUP = 0x2000;
 
     internal const int EPOLL_CLOEXEC = 0x80000;
     internal const int EPOLL_CTL_ADD = 1;

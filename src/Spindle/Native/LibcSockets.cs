@@ -19,7 +19,6 @@ internal static unsafe partial class Libc
     internal const int MSG_DONTWAIT = 0x40;
     internal const int EADDRINUSE = 98;
     internal const int ECONNREFUSED = 111;
-    internal const int ECONNRESET = 104;
     internal const int ECONNABORTED = 103;
     internal const int EMFILE = 24;
     internal const int ENFILE = 23;

@@ -29,10 +29,13 @@ public static class ValueCodec
 
     /// <summary>Encodes <paramref name="value"/> into <paramref name="output"/>; nothing is written if it is refused. Python: <c>pickle.dump(obj, file)</c>.</summary>
     /// <exception cref="NotTransferableException">Something in the value cannot cross; the message names its path and type.</exception>
-    public static void Encode<T>(IBufferWriter<byte> output, T value)
+    public static void Encode<T>(IBufferWriter<byte> output, T value) => Encode(output, value, "value");
+
+    /// <summary>As <see cref="Encode{T}(IBufferWriter{byte}, T)"/>, naming the value <paramref name="root"/> in a refusal (e.g. "the task's result").</summary>
+    internal static void Encode<T>(IBufferWriter<byte> output, T value, string root)
     {
         ArgumentNullException.ThrowIfNull(output);
-        using var payload = EncodeRented(value);
+        using var payload = EncodeRented(value, root);
         output.Write(payload.Bytes);
     }
 
@@ -41,12 +44,12 @@ public static class ValueCodec
     /// the bytes straight where they go (the process queues' shared rings). Dispose the result before encoding again.
     /// </summary>
     /// <exception cref="NotTransferableException">Something in the value cannot cross; the message names its path and type.</exception>
-    internal static RentedPayload EncodeRented<T>(T value)
+    internal static RentedPayload EncodeRented<T>(T value, string root = "value")
     {
         var writer = Writer.Rent();
         if (ScalarPayloads.TryWrite(writer, value)) return new RentedPayload(writer);
         writer.Return();
-        return new RentedPayload(Payloads.EncodeRented(PayloadHeader.Value, w => WriteRoot(w, value)));
+        return new RentedPayload(Payloads.EncodeRented(PayloadHeader.Value, w => WriteRoot(w, value, root)));
     }
 
     /// <summary>Decodes a value of type <typeparamref name="T"/>. Python: <c>pickle.loads(data)</c>.</summary>
@@ -69,7 +72,7 @@ public static class ValueCodec
     private static object? DecodeGeneral(ReadOnlySpan<byte> data) =>
         Payloads.Decode(data, PayloadHeader.Value, static (ref Reader r) => r.ReadSlot(s_object));
 
-    private static void WriteRoot<T>(Writer writer, T value)
+    private static void WriteRoot<T>(Writer writer, T value, string root)
     {
         try
         {
@@ -77,7 +80,7 @@ public static class ValueCodec
         }
         catch (PathException e)
         {
-            throw e.ToPublic("value");
+            throw e.ToPublic(root);
         }
     }
 }

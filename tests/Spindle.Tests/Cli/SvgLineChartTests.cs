@@ -44,8 +44,8 @@ public sealed class SvgLineChartTests : LeakCheckedTest
     [Fact]
     public void The_median_is_the_middle_run()
     {
-        Assert.Equal(3, BenchStatistics.Median([5, 1, 3]));
-        Assert.Equal(7, BenchStatistics.Median([7]));
-        Assert.Throws<ArgumentException>(() => BenchStatistics.Median([]));
+        Assert.Equal(3, Measure.Median([5, 1, 3]));
+        Assert.Equal(7, Measure.Median([7]));
+        Assert.Throws<ArgumentException>(() => Measure.Median([]));
     }
 }

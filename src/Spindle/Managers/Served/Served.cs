@@ -23,6 +23,7 @@ internal abstract class Served
 internal sealed class ServerCall
 {
     private CancellationTokenSource? _cancellation;
+    private Action? _giveBack;
 
     internal ServerCall(object caller) => Caller = caller;
 
@@ -56,8 +57,24 @@ internal sealed class ServerCall
         Method = method;
         Arguments = arguments;
         Result.Clear();
+        _giveBack = null;
         if (_cancellation is { } cts && !cts.TryReset()) _cancellation = null;
     }
 
     internal void Cancel() => _cancellation?.Cancel();
+
+    /// <summary>
+    /// Says how to undo what a waiting call took (a queue item, a lock) should its client be gone by the time the wait
+    /// ends: the connection runs it, as the caller, instead of answering nobody — so a client that dies while it waits
+    /// takes nothing with it. Python's server has no such step: a dead client's pending get swallows the next item.
+    /// </summary>
+    internal void OnUndelivered(Action giveBack) => _giveBack = giveBack;
+
+    /// <summary>Runs (once) what <see cref="OnUndelivered"/> registered.</summary>
+    internal void GiveBack()
+    {
+        var giveBack = _giveBack;
+        _giveBack = null;
+        giveBack?.Invoke();
+    }
 }

@@ -69,8 +69,12 @@ internal sealed class ServedLock(ILock held) : Served
         return AcquireAsync(target, call, timeout);
     }
 
-    private static async ValueTask AcquireAsync(ILock target, ServerCall call, TimeSpan? timeout) =>
-        call.Result.Bool(await target.AcquireAsync(timeout, call.Token).ConfigureAwait(false));
+    private static async ValueTask AcquireAsync(ILock target, ServerCall call, TimeSpan? timeout)
+    {
+        var acquired = await target.AcquireAsync(timeout, call.Token).ConfigureAwait(false);
+        if (acquired) call.OnUndelivered(target.Release);
+        call.Result.Bool(acquired);
+    }
 }
 
 /// <summary>The methods of a served condition (besides those of its lock). Python: <c>ConditionProxy</c>.</summary>

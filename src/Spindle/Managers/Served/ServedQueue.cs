@@ -106,7 +106,9 @@ internal sealed class ServedQueue(int maxSize) : Served
     {
         try
         {
-            WriteItem(call, await _queue.GetAsync(timeout, call.Token).ConfigureAwait(false));
+            var item = await _queue.GetAsync(timeout, call.Token).ConfigureAwait(false);
+            call.OnUndelivered(() => _queue.Requeue(item));
+            WriteItem(call, item);
         }
         catch (QueueEmptyException)
         {

@@ -31,6 +31,9 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
     /// <summary>Removes the next item in the ordering (the container is not empty). Python: <c>Queue._get</c>. Called under the lock.</summary>
     private protected abstract T RemoveItem();
 
+    /// <summary>Stores an item so that it comes out next (see <see cref="Requeue"/>); the LIFO and priority orderings already do. Called under the lock.</summary>
+    private protected virtual void AddItemFirst(T item) => AddItem(item);
+
     /// <summary>Discards every item (for an immediate shutdown). Called under the lock.</summary>
     private protected abstract void ClearItems();
 
@@ -207,6 +210,23 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
             _getters.WakeAll();
             _putters.WakeAll();
         }
+    }
+
+    /// <summary>
+    /// Puts back an item a getter took but could not hand on (a manager's client that died while its get waited): it
+    /// comes out next, as if it had never been taken, even past the max size (it held its place), and is not counted as a
+    /// new task.
+    /// </summary>
+    internal void Requeue(T item)
+    {
+        QueueWaiter? toWake = null;
+        lock (_lock)
+        {
+            AddItemFirst(item);
+            _count++;
+            if (!_getters.IsEmpty) toWake = _getters.TakeFirst();
+        }
+        toWake?.Wake();
     }
 
     // How many callers are parked (or suspended) in each wait, so tests can tell a blocked call from a slow one.

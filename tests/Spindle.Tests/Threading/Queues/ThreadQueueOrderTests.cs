@@ -20,6 +20,31 @@ public class ThreadQueueOrderTests : QueueTestBase
     }
 
     [Fact]
+    public void A_requeued_item_comes_out_next_even_past_the_max_size_and_is_not_a_new_task()
+    {
+        // What a manager does with an item taken by the get of a client that died while it waited.
+        var queue = new ThreadQueue<string>(maxSize: 2);
+        queue.Put("a");
+        queue.Put("b");
+        Assert.Equal("a", queue.Get());
+        queue.Put("c");
+        queue.Requeue("a");
+        Assert.Equal(3, queue.Count);
+        Assert.Equal(["a", "b", "c"], Drain(queue));
+        queue.TaskDone();
+        queue.TaskDone();
+        Assert.False(queue.Join(TimeSpan.Zero)); // three items were put: "a" counts once
+        queue.TaskDone();
+        Assert.True(queue.Join(TimeSpan.Zero));
+
+        var waiting = queue.GetAsync().AsTask();
+        Assert.False(waiting.IsCompleted);
+        queue.Requeue("d"); // wakes a waiting getter, as a put does
+        Assert.True(waiting.Wait(TimeSpan.FromSeconds(30)));
+        Assert.Equal("d", waiting.Result);
+    }
+
+    [Fact]
     public void Lifo_gets_the_last_item_put_first()
     {
         var queue = new ThreadLifoQueue<string>();
