@@ -1,6 +1,8 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Text;
 using Spindle.Native;
+using Spindle.Serialization;
 
 namespace Spindle.Processes;
 
@@ -106,13 +108,21 @@ internal static class ChildRuntime
     /// </summary>
     private static void WarmUp(ControlChannel channel)
     {
-        var sample = new StartMessage("warm-up", false, 0, "", [], TargetPayload.Encode(new Action(WarmUpTarget), []).Payload, []);
-        TargetPayload.Decode(StartMessage.Decode(sample.Encode()).Target, [])();
-        _ = Assembly.GetEntryAssembly();
+        // A round trip of a closure with a capture compiles the decoding a real target takes (type definitions, an
+        // object plan, a delegate bound to its closure), so that a spare's start pays none of it.
+        var captured = channel.HasData;
+        Action sample = () => GC.KeepAlive(captured);
+        var start = new StartMessage("warm-up", false, 0, "", [], TargetPayload.Encode(sample, []).Payload, []);
+        TargetPayload.Decode(StartMessage.Decode(start.Encode()).Target, [])();
+        // Most targets live in the app's own assembly: look a type up by name there now, which builds the runtime's
+        // name table for that module (milliseconds in a large assembly), and check its build as a payload would.
+        if (Assembly.GetEntryAssembly() is { EntryPoint.DeclaringType: { } main } entry)
+        {
+            TypeResolver.ResolveAssembly(MethodRefs.Mvid(entry.ManifestModule), Encoding.UTF8.GetBytes(entry.FullName!));
+            TypeResolver.Resolve(entry, Encoding.UTF8.GetBytes(main.FullName!));
+        }
         TrySend(channel, FrameKind.Ready, []);
     }
-
-    private static void WarmUpTarget() { }
 
     private static void TrySend(ControlChannel channel, FrameKind kind, byte[] body)
     {

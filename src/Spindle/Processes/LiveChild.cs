@@ -15,6 +15,7 @@ internal sealed class LiveChild
 {
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource<int> _reaped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _booted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ControlChannel _channel;
     private int _pidfd;
 
@@ -38,6 +39,12 @@ internal sealed class LiveChild
 
     /// <summary>Finishes when the child has been reaped and everything it reported has been read.</summary>
     internal Task Completion { get; }
+
+    /// <summary>
+    /// Finishes when the child reports it has booted and waits for its start frame (a spare), or when its reports
+    /// end (it died, or was started and finished): either way, no start-up is left to wait for.
+    /// </summary>
+    internal Task Booted => _booted.Task;
 
     /// <summary>Exit code once <see cref="Completion"/> has finished: N for exit(N), −N for a death by signal N.</summary>
     internal int? ExitCode { get; private set; }
@@ -98,12 +105,17 @@ internal sealed class LiveChild
         {
             while (await _channel.ReceiveAsync().ConfigureAwait(false) is { } frame)
             {
-                if (frame.Kind == FrameKind.Failed) Failure = FailureMessage.Decode(frame.Body);
+                if (frame.Kind == FrameKind.Ready) _booted.TrySetResult();
+                else if (frame.Kind == FrameKind.Failed) Failure = FailureMessage.Decode(frame.Body);
             }
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ObjectDisposedException or EndOfStreamException)
         {
             // A broken or closed channel ends the reports; the exit status still comes from the reaper.
+        }
+        finally
+        {
+            _booted.TrySetResult();
         }
     }
 

@@ -13,6 +13,14 @@ internal static class SparePool
     private static readonly Queue<LiveChild> s_spares = new();
     private static int s_target;
     private static bool s_filling;
+    private static TaskCompletionSource s_settled = Settled(); // finishes when no refill is running; guarded by s_gate
+
+    private static TaskCompletionSource Settled()
+    {
+        var settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        settled.SetResult();
+        return settled;
+    }
 
     internal static int Target
     {
@@ -30,12 +38,45 @@ internal static class SparePool
         }
     }
 
-    /// <summary>Pids of the spares waiting now (for tests and diagnostics).</summary>
-    internal static List<int> Pids
+    /// <summary>The spares waiting now (for tests and diagnostics).</summary>
+    internal static List<LiveChild> Spares
     {
         get
         {
-            lock (s_gate) return [.. s_spares.Select(s => s.Pid)];
+            lock (s_gate) return [.. s_spares];
+        }
+    }
+
+    /// <summary>Pids of the spares waiting now (for tests and diagnostics).</summary>
+    internal static List<int> Pids => [.. Spares.Select(s => s.Pid)];
+
+    /// <summary>
+    /// Waits until the pool holds <see cref="Target"/> spares that have all booted; false if
+    /// <paramref name="timeout"/> passed first or a refill could not spawn them.
+    /// </summary>
+    internal static async Task<bool> WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            while (true)
+            {
+                Task settled;
+                Task[] booting;
+                lock (s_gate)
+                {
+                    settled = s_settled.Task;
+                    booting = [.. s_spares.Select(s => s.Booted).Where(b => !b.IsCompleted)];
+                    if (settled.IsCompleted && booting.Length == 0) return s_spares.Count >= s_target;
+                }
+                await Task.WhenAll([settled, .. booting]).WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 
@@ -70,8 +111,15 @@ internal static class SparePool
         {
             if (s_filling || s_spares.Count >= s_target) return;
             s_filling = true;
+            s_settled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
         ThreadPool.UnsafeQueueUserWorkItem(_ => Fill(), null);
+    }
+
+    private static void StopFilling() // under s_gate
+    {
+        s_filling = false;
+        s_settled.TrySetResult();
     }
 
     private static void Fill()
@@ -82,7 +130,7 @@ internal static class SparePool
             {
                 if (s_spares.Count >= s_target)
                 {
-                    s_filling = false;
+                    StopFilling();
                     return;
                 }
             }
@@ -93,7 +141,7 @@ internal static class SparePool
             }
             catch (IOException)
             {
-                lock (s_gate) s_filling = false;
+                lock (s_gate) StopFilling();
                 return; // out of processes or fds: cold starts will report the error
             }
             lock (s_gate)

@@ -109,6 +109,21 @@ public class SpindleProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Blocks until <see cref="WarmSpares"/> spares have booted and wait for a target, so that the next starts are warm
+    /// (e.g. before a burst of short processes). (Beyond Python.)
+    /// </summary>
+    /// <param name="timeout">How long to wait; null waits as long as it takes.</param>
+    /// <returns>True when the spares are ready; false on timeout, or if they could not be spawned (out of processes or
+    /// descriptors: a cold start then reports the error).</returns>
+    public static bool WaitForWarmSpares(TimeSpan? timeout = null) =>
+        SparePool.WaitReadyAsync(Timeouts.ToWait(timeout), CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>Awaitable twin of <see cref="WaitForWarmSpares"/>.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static Task<bool> WaitForWarmSparesAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        SparePool.WaitReadyAsync(Timeouts.ToWait(timeout), cancellationToken);
+
     /// <summary>The process's name; only a label. Python: <c>Process.name</c>.</summary>
     public string Name
     {

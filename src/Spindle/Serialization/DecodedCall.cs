@@ -31,6 +31,11 @@ public sealed class DecodedCall
     /// </summary>
     public object? Invoke()
     {
+        if (Target is Action action && _arguments.Length == 0)
+        {
+            action(); // the common process target, without reflection's first-call cost (exceptions are unwrapped below too)
+            return null;
+        }
         var method = Target.Method;
         var target = Target.Target;
         var args = _arguments;

@@ -87,10 +87,39 @@ public sealed class WarmSpareTests : LeakCheckedTest
         }
     }
 
-    /// <summary>Polls until the background refill has a spare waiting, and returns its pid.</summary>
+    [Fact]
+    public async Task Waiting_for_spares_returns_once_they_have_booted_and_at_once_when_none_are_wanted()
+    {
+        Assert.True(SpindleProcess.WaitForWarmSpares(TimeSpan.Zero)); // none wanted: nothing to wait for
+        try
+        {
+            SpindleProcess.WarmSpares = 2;
+            Assert.True(await SpindleProcess.WaitForWarmSparesAsync(Long));
+            var pids = SparePool.Pids;
+            Assert.Equal(2, pids.Count);
+            Assert.All(SparePool.Spares, spare => Assert.True(spare.Booted.IsCompletedSuccessfully));
+            using var p = new SpindleProcess(static () => { });
+            p.Start();
+            Assert.Equal(pids[0], p.Pid);
+            Assert.True(p.Join(Long));
+            Assert.Equal(0, p.ExitCode);
+            Assert.True(SpindleProcess.WaitForWarmSpares(Long)); // the refill booted a new one
+            Assert.DoesNotContain(p.Pid!.Value, SparePool.Pids);
+            Assert.Throws<ArgumentOutOfRangeException>(() => SpindleProcess.WaitForWarmSpares(TimeSpan.FromSeconds(-2)));
+            using var cancelled = new CancellationTokenSource();
+            await cancelled.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => SpindleProcess.WaitForWarmSparesAsync(Long, cancelled.Token));
+        }
+        finally
+        {
+            SpindleProcess.WarmSpares = 0;
+        }
+    }
+
+    /// <summary>Waits until the background refill has a booted spare waiting, and returns its pid.</summary>
     private static int WaitForSpare()
     {
-        Assert.True(SpinWait.SpinUntil(() => SparePool.Pids.Count > 0, Long), "no warm spare appeared");
+        Assert.True(SpindleProcess.WaitForWarmSpares(Long), "no warm spare booted");
         return SparePool.Pids[0];
     }
 }
