@@ -18,8 +18,15 @@ namespace Spindle.Cli.Echo;
 /// </remarks>
 internal sealed class EchoLoad : IDisposable
 {
-    /// <summary>Most connections (each one descriptor here and one in the server; the listen backlog is 1,024).</summary>
-    public const int MaxClients = 1_000;
+    /// <summary>Most connections (each one descriptor here and one in the server: 10,000 is the hub's figure).</summary>
+    public const int MaxClients = 10_000;
+
+    /// <summary>
+    /// How long one connect may wait to be accepted. A server that accepts one client at a time (the blocking model)
+    /// leaves the rest in its listen backlog, and a connect beyond the backlog is not refused: the kernel retries its
+    /// handshake for minutes.
+    /// </summary>
+    private static readonly TimeSpan ConnectPatience = TimeSpan.FromSeconds(10);
 
     /// <summary>Most round trips per connection.</summary>
     public const int MaxRounds = 1_000_000;
@@ -61,6 +68,7 @@ internal sealed class EchoLoad : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">A count outside its bounds.</exception>
     /// <exception cref="ArgumentException">The server is not a loopback address.</exception>
     /// <exception cref="SocketException">A connection failed (nothing listens there?).</exception>
+    /// <exception cref="TimeoutException">A connection was not accepted in time (the server's backlog is full).</exception>
     public static EchoLoad Connect(IPEndPoint server, int clients, int size)
     {
         ArgumentNullException.ThrowIfNull(server);
@@ -77,7 +85,16 @@ internal sealed class EchoLoad : IDisposable
             {
                 var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 connected[i] = new Client(i, socket, size);
-                socket.Connect(server);
+                try
+                {
+                    socket.ConnectAsync(server).WaitAsync(ConnectPatience).GetAwaiter().GetResult();
+                }
+                catch (TimeoutException)
+                {
+                    throw new TimeoutException(
+                        $"Connection {i + 1} of {clients} to {server} was not accepted within {ConnectPatience.TotalSeconds:0} s: the server's " +
+                        "listen backlog is full (a server that accepts one client at a time cannot have more than its backlog waiting).");
+                }
                 socket.NoDelay = true;
                 socket.Blocking = false;
             }

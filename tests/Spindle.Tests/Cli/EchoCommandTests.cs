@@ -44,7 +44,7 @@ public sealed class EchoCommandTests : LeakCheckedTest
     }
 
     [Theory]
-    [InlineData("--clients", "0", "--clients must be from 1 to 1,000, not 0.")]
+    [InlineData("--clients", "0", "--clients must be from 1 to 10,000, not 0.")]
     [InlineData("--size", "2000000", "--size must be from 1 to 1,048,576, not 2,000,000.")]
     [InlineData("--rounds", "-3", "--rounds must be from 1 to 1,000,000, not -3.")]
     public void Load_refuses_counts_out_of_bounds(string option, string value, string message)
@@ -91,5 +91,20 @@ public sealed class EchoCommandTests : LeakCheckedTest
         Assert.True(server.CpuTime > TimeSpan.Zero);
         Assert.Equal(0, server.Stop(Patience, signal));
         Assert.Contains("stopped: 2 connections served, 640 bytes echoed", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_hub_server_holds_ten_thousand_connections_at_once_on_its_one_thread()
+    {
+        const int clients = 10_000;
+        using var server = EchoServerProcess.Start(CliProcess.StartInfo("echo", "serve", "--model", "hub", "--port", "0"), Patience);
+        using (var load = EchoLoad.Connect(new IPEndPoint(IPAddress.Loopback, server.Port), clients, size: 16))
+        {
+            // Every connection is open before the first round trip, and each makes two: the hub holds them all at once.
+            var result = load.Run(2, TimeSpan.FromSeconds(120));
+            Assert.Equal(2 * clients, result.RoundTrips);
+        }
+        Assert.Equal(0, server.Stop(Patience));
+        Assert.Contains($"stopped: {clients:N0} connections served, {2 * 16 * clients:N0} bytes echoed", server.Output, StringComparison.Ordinal);
     }
 }
