@@ -252,8 +252,9 @@ public class Greenlet
                 posted.Callback(posted.State);
                 break;
             default:
+                // Kept, not cleared: a greenlet suspends with the same continuation again and again, and a write saved
+                // per switch is measurable; Finish clears it.
                 var continuation = Continuation!;
-                Continuation = null;
                 Owner.LastResumed = continuation;
                 continuation();
                 break;
@@ -332,9 +333,9 @@ public class Greenlet
         return thread.RunFromMain(this, value, error);
     }
 
+    // The thread is checked by SwitchFromMain or BeginYield, whichever runs: once per switch.
     private GreenletSwitch SwitchFromAnywhere(object? value, Exception? error, string operation)
     {
-        Owner.CheckThread();
         var thread = Owner;
         if (thread.Running == thread.Main) return GreenletSwitch.Completed(SwitchFromMain(value, error, operation));
         var self = thread.BeginYield(operation);
@@ -349,9 +350,11 @@ public class Greenlet
 
     private void CheckNotAwaiting()
     {
-        if (Status == GreenletStatus.Awaiting)
-            throw new InvalidOperationException($"Cannot switch into {this}: it is awaiting a .NET task and resumes when that task completes.");
+        if (Status == GreenletStatus.Awaiting) ThrowAwaiting();
     }
+
+    private void ThrowAwaiting() =>
+        throw new InvalidOperationException($"Cannot switch into {this}: it is awaiting a .NET task and resumes when that task completes.");
 
     private void CheckParent(Greenlet parent)
     {

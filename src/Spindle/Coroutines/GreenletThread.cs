@@ -87,11 +87,14 @@ internal sealed class GreenletThread
     /// <summary>Throws Python's <c>greenlet.error</c> when called from another thread than the owner's.</summary>
     public void CheckThread()
     {
-        if (Thread.CurrentThread == Thread) return;
+        if (Thread.CurrentThread != Thread) ThrowWrongThread();
+    }
+
+    // Out of line, so that the check above inlines into every switch.
+    private void ThrowWrongThread() =>
         throw new InvalidOperationException(Thread.IsAlive
             ? "cannot switch to a different thread"
             : "cannot switch to a different thread (which happens to have exited)");
-    }
 
     /// <summary>
     /// From the main greenlet: transfers control to <paramref name="target"/> and runs the trampoline until control
@@ -157,7 +160,7 @@ internal sealed class GreenletThread
     /// <summary>The switching greenlet's side of an <c>await</c>: keep its continuation, then switch.</summary>
     public void Suspend(Greenlet self, Action continuation, Greenlet target, object? value, Exception? error)
     {
-        self.Continuation = continuation;
+        if (!ReferenceEquals(self.Continuation, continuation)) self.Continuation = continuation;
         self.Status = GreenletStatus.Suspended;
         Transfer(target, value, error);
     }
@@ -170,17 +173,21 @@ internal sealed class GreenletThread
     {
         CheckThread();
         var self = Running;
+        if (self is Hub || _next is not null || self.PendingThrow is not null) ThrowCannotYield(self, operation);
+        return self;
+    }
+
+    // The refusals of BeginYield, out of line so that its common path stays small enough to inline.
+    private void ThrowCannotYield(Greenlet self, string operation)
+    {
         if (self is Hub)
             throw new InvalidOperationException($"{operation} would block inside a hub callback (a link or a timer): spawn a greenlet to wait.");
         if (_next is not null)
             throw new InvalidOperationException(
                 $"{operation}: {self} is already switching away. An async method started in a greenlet must be awaited before the greenlet does anything else; to run work concurrently, spawn it.");
-        if (self.PendingThrow is { } pending)
-        {
-            self.PendingThrow = null;
-            throw pending;
-        }
-        return self;
+        var pending = self.PendingThrow!;
+        self.PendingThrow = null;
+        throw pending;
     }
 
     /// <summary>Queues work posted to a greenlet's <see cref="GreenletContext"/>, from any thread, and wakes the hub.</summary>
