@@ -11,12 +11,22 @@ internal struct PollFd
     public short REvents;
 }
 
-/// <summary>struct timeval for select(2).</summary>
+/// <summary>struct timeval for select(2) and setitimer(2).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct TimeVal
 {
     public long Seconds;
     public long Microseconds;
+
+    /// <summary>Rounded up to whole microseconds, so that a tiny non-zero time is not taken for zero.</summary>
+    public static TimeVal From(TimeSpan time)
+    {
+        var micros = (time.Ticks + TimeSpan.TicksPerMicrosecond - 1) / TimeSpan.TicksPerMicrosecond;
+        return new TimeVal { Seconds = micros / 1_000_000, Microseconds = micros % 1_000_000 };
+    }
+
+    public readonly TimeSpan ToTimeSpan() =>
+        TimeSpan.FromTicks((Seconds * TimeSpan.TicksPerSecond) + (Microseconds * TimeSpan.TicksPerMicrosecond));
 }
 
 /// <summary>The readiness syscalls behind Spindle.Selectors: select(2), poll(2), epoll(7), plus the fd plumbing their tests need.</summary>

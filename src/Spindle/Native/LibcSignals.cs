@@ -13,6 +13,14 @@ internal unsafe struct SigAction
     public nint Restorer;
 }
 
+/// <summary>struct itimerval: the reload interval, then the time to the next expiry (<see cref="TimeVal"/> is in LibcSelectors).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct ITimerVal
+{
+    public TimeVal Interval;
+    public TimeVal Value;
+}
+
 /// <summary>The signal syscalls behind Spindle.Signals.</summary>
 internal static unsafe partial class Libc
 {
@@ -41,6 +49,22 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibraryName, EntryPoint = "__libc_current_sigrtmax")]
     internal static partial int SigRtMax();
+
+    /// <summary>raise(3): the signal to the calling thread.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "raise", SetLastError = true)]
+    internal static partial int Raise(int signal);
+
+    /// <summary>strsignal(3): the system's description of a signal ("Interrupt"), in glibc's own storage.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "strsignal")]
+    internal static partial nint StrSignal(int signal);
+
+    /// <summary>setitimer(2); <paramref name="previous"/> may be null.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "setitimer", SetLastError = true)]
+    internal static partial int SetITimer(int which, ITimerVal* value, ITimerVal* previous);
+
+    /// <summary>getitimer(2).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "getitimer", SetLastError = true)]
+    internal static partial int GetITimer(int which, ITimerVal* value);
 
     /// <summary>tgkill(2): a signal to one thread (tests use it to interrupt a blocked wait).</summary>
     [LibraryImport(LibraryName, EntryPoint = "tgkill", SetLastError = true)]

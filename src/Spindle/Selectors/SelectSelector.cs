@@ -59,13 +59,7 @@ public sealed class SelectSelector : Selector
         var used = (_maxFd / 64) + 1;
         Array.Copy(_readSet, _readOut, used);
         Array.Copy(_writeSet, _writeOut, used);
-        TimeVal tv = default;
-        if (timeout is { } t)
-        {
-            var micros = (t.Ticks + TimeSpan.TicksPerMicrosecond - 1) / TimeSpan.TicksPerMicrosecond;
-            tv.Seconds = micros / 1_000_000;
-            tv.Microseconds = micros % 1_000_000;
-        }
+        var tv = timeout is { } t ? TimeVal.From(t) : default;
         fixed (ulong* read = _readOut)
         fixed (ulong* write = _writeOut)
             return Libc.Select(_maxFd + 1, read, write, null, timeout is null ? null : &tv);

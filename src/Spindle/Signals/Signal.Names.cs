@@ -29,6 +29,10 @@ public static partial class Signal
     public const int SIGCONT = 18;
     /// <summary>Stop; cannot be caught or ignored. Python: <c>signal.SIGSTOP</c>.</summary>
     public const int SIGSTOP = 19;
+    /// <summary>The virtual timer expired (<see cref="IntervalTimer.Virtual"/>). Python: <c>signal.SIGVTALRM</c>.</summary>
+    public const int SIGVTALRM = 26;
+    /// <summary>The profiling timer expired (<see cref="IntervalTimer.Profile"/>). Python: <c>signal.SIGPROF</c>.</summary>
+    public const int SIGPROF = 27;
 
     // Linux numbering (identical on x86-64 and arm64), 1-based; real-time signals are named from SIGRTMIN/SIGRTMAX as bash does.
     private static readonly string[] StandardNames =

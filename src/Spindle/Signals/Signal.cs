@@ -4,7 +4,9 @@ namespace Spindle.Signals;
 
 /// <summary>
 /// Unix signals as Python's <c>signal</c> module offers them (seed 003): handle, ignore or restore a signal, send one
-/// (<c>kill</c>), schedule SIGALRM (<c>alarm</c>), wait for one (<c>pause</c>), and name them (<c>kill -l</c>). Python: <c>signal</c>.
+/// (<c>kill</c>, <c>raise_signal</c>), schedule SIGALRM (<c>alarm</c>) or arm an interval timer (<c>setitimer</c>), wait for
+/// one (<c>pause</c>), wake a selector (<c>set_wakeup_fd</c>), and name and describe them (<c>kill -l</c>, <c>strsignal</c>).
+/// Python: <c>signal</c>.
 /// </summary>
 /// <remarks>
 /// <para>Handlers run on a .NET thread-pool thread, soon after the signal arrives (the runtime's signal thread queues them),
@@ -31,7 +33,7 @@ public static partial class Signal
     {
         ArgumentNullException.ThrowIfNull(handler);
         CheckChangeable(signal);
-        return Change(signal, Disposition.Handler, handler);
+        return Change(signal, SignalDisposition.Handler, handler);
     }
 
     /// <summary>
@@ -51,7 +53,7 @@ public static partial class Signal
         CheckChangeable(signal);
         if (signal == SIGCHLD)
             throw new ArgumentException("Ignoring SIGCHLD would make the kernel reap children behind System.Diagnostics.Process and Spindle.Processes; handle it instead.", nameof(signal));
-        return Change(signal, Disposition.Ignore, null);
+        return Change(signal, SignalDisposition.Ignore, null);
     }
 
     /// <summary><see cref="Ignore(int)"/> by name.</summary>
@@ -68,7 +70,7 @@ public static partial class Signal
         CheckChangeable(signal);
         SignalSlot.Update(signal, slot =>
         {
-            slot.Apply(Disposition.Default, null, null);
+            slot.Apply(SignalDisposition.Default, null, null);
             return 0;
         });
     }
@@ -114,7 +116,48 @@ public static partial class Signal
         return (int)Libc.Alarm((uint)seconds);
     }
 
-    private static IDisposable Change(int signal, Disposition kind, Action<int>? handler) =>
+    /// <summary>
+    /// What happens now when <paramref name="signal"/> arrives: its default action, nothing (ignored, also when the
+    /// process started with it ignored), or a Spindle handler. Python: <c>signal.getsignal(signum)</c> compared with
+    /// <c>SIG_DFL</c> and <c>SIG_IGN</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">No such signal.</exception>
+    public static SignalDisposition GetDisposition(int signal)
+    {
+        _ = Name(signal);
+        return signal is SIGKILL or SIGSTOP ? SignalDisposition.Default : SignalSlot.Update(signal, slot => slot.Effective);
+    }
+
+    /// <summary>The handler <see cref="Handle(int, Action{int})"/> installed for <paramref name="signal"/>, or null when it
+    /// has none. Python: <c>signal.getsignal(signum)</c> returning a function.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">No such signal.</exception>
+    public static Action<int>? GetHandler(int signal)
+    {
+        _ = Name(signal);
+        return signal is SIGKILL or SIGSTOP ? null : SignalSlot.Update(signal, slot => slot.Handler);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="signal"/> to the calling thread. A Spindle handler runs soon after on a pool thread, not
+    /// before this returns as in Python (see the class remarks). Python: <c>signal.raise_signal(signum)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">No such signal.</exception>
+    public static void Raise(int signal)
+    {
+        _ = Name(signal);
+        if (Libc.Raise(signal) != 0) throw new IOException($"raise({Name(signal)}) failed: {Libc.Describe(Libc.LastErrno)}.");
+    }
+
+    /// <summary>The system's description of a signal: "Interrupt" for SIGINT, "Terminated" for SIGTERM.
+    /// Python: <c>signal.strsignal(signum)</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">No such signal.</exception>
+    public static string Describe(int signal)
+    {
+        _ = Name(signal);
+        return System.Runtime.InteropServices.Marshal.PtrToStringUTF8(Libc.StrSignal(signal)) ?? Name(signal);
+    }
+
+    private static IDisposable Change(int signal, SignalDisposition kind, Action<int>? handler) =>
         SignalSlot.Update(signal, slot =>
         {
             var scope = new SignalScope(signal, slot.Kind, slot.Handler, slot.Owner);

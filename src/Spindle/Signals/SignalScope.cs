@@ -4,7 +4,7 @@ namespace Spindle.Signals;
 /// Returned by <see cref="Signal.Handle(int, Action{int})"/> and <see cref="Signal.Ignore(int)"/>: disposing it puts back
 /// what the signal had before, if this is still the signal's latest change (scopes nest like a stack).
 /// </summary>
-internal sealed class SignalScope(int signal, Disposition previousKind, Action<int>? previousHandler, object? previousOwner) : IDisposable
+internal sealed class SignalScope(int signal, SignalDisposition previousKind, Action<int>? previousHandler, object? previousOwner) : IDisposable
 {
     private bool _disposed;
 

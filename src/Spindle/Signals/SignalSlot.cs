@@ -3,19 +3,6 @@ using Spindle.Native;
 
 namespace Spindle.Signals;
 
-/// <summary>What Spindle has made of one signal.</summary>
-internal enum Disposition
-{
-    /// <summary>As before Spindle touched it (SIG_DFL, or the runtime's own handling).</summary>
-    Default,
-
-    /// <summary>SIG_IGN in the kernel.</summary>
-    Ignore,
-
-    /// <summary>The runtime's handler in the kernel, dispatching to a Spindle handler.</summary>
-    Handler,
-}
-
 /// <summary>
 /// The state of one signal and the only code that changes its kernel disposition. Spindle owns the disposition of every
 /// signal it touches: it keeps one <see cref="PosixSignalRegistration"/> per handled signal for good and switches the
@@ -43,13 +30,18 @@ internal sealed unsafe class SignalSlot
     }
 
     // Written under the lock, read without it by the runtime's signal dispatch.
-    private volatile Disposition _kind;
+    private volatile SignalDisposition _kind;
     private volatile Action<int>? _handler;
 
     /// <summary>Spindle's current disposition.</summary>
-    public Disposition Kind => _kind;
+    public SignalDisposition Kind => _kind;
 
-    /// <summary>The handler while <see cref="Kind"/> is <see cref="Disposition.Handler"/>.</summary>
+    /// <summary>What arrives at the signal now: <see cref="Kind"/>, except that a signal Spindle has not changed and the
+    /// process started with ignored (inherited SIG_IGN) is ignored.</summary>
+    public SignalDisposition Effective =>
+        _kind == SignalDisposition.Default && _original.Handler == Libc.SIG_IGN ? SignalDisposition.Ignore : _kind;
+
+    /// <summary>The handler while <see cref="Kind"/> is <see cref="SignalDisposition.Handler"/>.</summary>
     public Action<int>? Handler => _handler;
 
     /// <summary>The scope that set the current state (its Dispose restores what was before), or null.</summary>
@@ -66,7 +58,7 @@ internal sealed unsafe class SignalSlot
     }
 
     /// <summary>Switches the kernel and Spindle's state to (<paramref name="kind"/>, <paramref name="handler"/>).</summary>
-    public void Apply(Disposition kind, Action<int>? handler, object? owner)
+    public void Apply(SignalDisposition kind, Action<int>? handler, object? owner)
     {
         var (oldKind, oldHandler) = (_kind, _handler);
         try
@@ -74,13 +66,13 @@ internal sealed unsafe class SignalSlot
             SigAction action;
             switch (kind)
             {
-                case Disposition.Handler:
+                case SignalDisposition.Handler:
                     // Set first: a signal arriving as soon as the runtime handler is in place must find it.
                     _handler = handler;
                     _kind = kind;
                     action = EnsureRegistered();
                     break;
-                case Disposition.Ignore:
+                case SignalDisposition.Ignore:
                     action = default;
                     action.Handler = Libc.SIG_IGN;
                     break;
@@ -96,7 +88,7 @@ internal sealed unsafe class SignalSlot
             throw;
         }
         _kind = kind;
-        _handler = kind == Disposition.Handler ? handler : null;
+        _handler = kind == SignalDisposition.Handler ? handler : null;
         Owner = owner;
     }
 
@@ -123,16 +115,17 @@ internal sealed unsafe class SignalSlot
         var handler = Handler;
         // The runtime must still reap children and restore the terminal: never cancel its SIGCHLD/SIGCONT/SIGWINCH work.
         var runtimeNeedsIt = _number is Signal.SIGCHLD or Signal.SIGCONT or SigWinch;
-        if (Kind == Disposition.Handler && handler is not null)
+        if (Kind == SignalDisposition.Handler && handler is not null)
         {
             context.Cancel = !runtimeNeedsIt;
+            Signal.WriteWakeup(_number);
             try { handler(_number); }
             finally { Signal.NotifyHandled(); }
             return;
         }
         // Not handled: either the runtime's own default (SIGTERM's graceful exit), or a signal that was in flight while
         // the disposition changed, which is dropped rather than allowed to kill the process.
-        context.Cancel = !runtimeNeedsIt && !(Kind == Disposition.Default && _original.Handler is not (Libc.SIG_DFL or Libc.SIG_IGN));
+        context.Cancel = !runtimeNeedsIt && !(Kind == SignalDisposition.Default && _original.Handler is not (Libc.SIG_DFL or Libc.SIG_IGN));
     }
 
     private static IOException Failure(string call, int signal) =>

@@ -270,4 +270,105 @@ public sealed class SignalTests : LeakCheckedTest
         Assert.Throws<ArgumentOutOfRangeException>(() => Signal.Kill(Environment.ProcessId, 99));
         Assert.Throws<ArgumentOutOfRangeException>(() => Signal.Alarm(-1));
     }
+
+    [Fact]
+    public void GetDisposition_and_GetHandler_follow_handle_ignore_and_restore()
+    {
+        Assert.Equal(SignalDisposition.Default, Signal.GetDisposition(Signal.SIGUSR1));
+        Assert.Null(Signal.GetHandler(Signal.SIGUSR1));
+        Action<int> handler = _ => { };
+        using (Signal.Handle(Signal.SIGUSR1, handler))
+        {
+            Assert.Equal(SignalDisposition.Handler, Signal.GetDisposition(Signal.SIGUSR1));
+            Assert.Same(handler, Signal.GetHandler(Signal.SIGUSR1));
+            using (Signal.Ignore(Signal.SIGUSR1))
+            {
+                Assert.Equal(SignalDisposition.Ignore, Signal.GetDisposition(Signal.SIGUSR1));
+                Assert.Null(Signal.GetHandler(Signal.SIGUSR1));
+            }
+            Assert.Same(handler, Signal.GetHandler(Signal.SIGUSR1));
+        }
+        Assert.Equal(SignalDisposition.Default, Signal.GetDisposition(Signal.SIGUSR1));
+        Assert.Equal(SignalDisposition.Default, Signal.GetDisposition(Signal.SIGKILL));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Signal.GetDisposition(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Signal.GetHandler(65));
+    }
+
+    [Fact]
+    public void Raise_sends_the_signal_to_this_process()
+    {
+        using var received = new ManualResetEventSlim();
+        using (Signal.Handle(Signal.SIGUSR2, _ => received.Set()))
+        {
+            Signal.Raise(Signal.SIGUSR2);
+            Assert.True(received.Wait(Long));
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => Signal.Raise(99));
+    }
+
+    [Fact]
+    public void Describe_gives_the_systems_description_of_a_signal()
+    {
+        Assert.Equal("Interrupt", Signal.Describe(Signal.SIGINT));
+        Assert.Equal("Terminated", Signal.Describe(Signal.SIGTERM));
+        Assert.Equal("Killed", Signal.Describe(Signal.SIGKILL));
+        Assert.False(string.IsNullOrEmpty(Signal.Describe(Signal.RealTimeMin + 1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Signal.Describe(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Signal.Describe(65));
+    }
+
+    [Fact]
+    public void The_wakeup_fd_receives_the_number_of_each_handled_signal_before_its_handler_runs()
+    {
+        var (read, write) = Libc.OpenPipe(Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+        try
+        {
+            using var received = new ManualResetEventSlim();
+            var byteFirst = -1;
+            using (Signal.Handle(Signal.SIGUSR1, _ =>
+            {
+                byteFirst = Libc.ReadByte(read);
+                received.Set();
+            }))
+            {
+                Assert.Equal(-1, Signal.SetWakeupFd(write));
+                try
+                {
+                    Signal.Kill(Environment.ProcessId, Signal.SIGUSR1);
+                    Assert.True(received.Wait(Long));
+                    Assert.Equal(Signal.SIGUSR1, byteFirst);
+                }
+                finally { Assert.Equal(write, Signal.SetWakeupFd(-1)); }
+                received.Reset();
+                Signal.Kill(Environment.ProcessId, Signal.SIGUSR1);
+                Assert.True(received.Wait(Long));
+                Assert.Equal(-1, byteFirst);
+            }
+        }
+        finally
+        {
+            Libc.CloseFd(read);
+            Libc.CloseFd(write);
+        }
+    }
+
+    [Fact]
+    public void A_blocking_or_closed_wakeup_fd_is_refused()
+    {
+        var (read, write) = Libc.OpenPipe(Libc.O_CLOEXEC);
+        try
+        {
+            var blocking = Assert.Throws<ArgumentException>(() => Signal.SetWakeupFd(write));
+            Assert.Contains("non-blocking", blocking.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Libc.CloseFd(read);
+            Libc.CloseFd(write);
+        }
+        var closed = Assert.Throws<ArgumentException>(() => Signal.SetWakeupFd(1_000_000)); // above any descriptor limit here
+        Assert.Contains("not open", closed.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Signal.SetWakeupFd(-2));
+        Assert.Equal(-1, Signal.SetWakeupFd(-1));
+    }
 }
