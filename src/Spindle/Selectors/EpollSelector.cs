@@ -14,7 +14,6 @@ namespace Spindle.Selectors;
 /// </remarks>
 public sealed class EpollSelector : Selector
 {
-    private const int MaxBatch = 1024;
     private readonly int _epfd;
     private readonly uint _trigger;
     private readonly int _stride = Libc.EpollEventSize;
@@ -40,9 +39,9 @@ public sealed class EpollSelector : Selector
     private protected override void AddCore(int fd, SelectorEvents events)
     {
         Control(Libc.EPOLL_CTL_ADD, fd, events);
-        // Room to drain everything registered in one wait, as Python sizes its buffer, but bounded: the rest comes next time.
-        var wanted = Math.Min(Keys.Count + 2, MaxBatch) * _stride;
-        if (wanted > _buffer.Length) _buffer = new byte[Math.Max(wanted, Math.Min(_buffer.Length * 2, MaxBatch * _stride))];
+        // Room to report everything registered in one wait, as Python sizes its buffer (len(fd_to_key)); grown by doubling.
+        var wanted = (Keys.Count + 2) * _stride;
+        if (wanted > _buffer.Length) _buffer = new byte[Math.Max(wanted, _buffer.Length * 2)];
     }
 
     private protected override void ModifyCore(int fd, SelectorEvents events) => Control(Libc.EPOLL_CTL_MOD, fd, events);

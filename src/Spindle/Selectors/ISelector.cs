@@ -32,8 +32,8 @@ public interface ISelector : IDisposable
     /// ready keys with the ready subset of their events. Python: <c>select(timeout=None)</c>. A signal interrupting the wait
     /// is retried with the remaining time (PEP 475). The list is reused by the next call: copy it to keep it.
     /// </summary>
-    /// <param name="timeout">null or <see cref="Timeout.InfiniteTimeSpan"/> waits forever; <see cref="TimeSpan.Zero"/> only polls.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A negative timeout other than infinite.</exception>
+    /// <param name="timeout">null or <see cref="Timeout.InfiniteTimeSpan"/> waits forever; <see cref="TimeSpan.Zero"/> or any
+    /// other negative time only polls, as Python's <c>select(timeout)</c> with <c>timeout &lt;= 0</c>.</param>
     ReadyList Select(TimeSpan? timeout = null);
 
     /// <summary>

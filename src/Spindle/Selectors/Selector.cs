@@ -104,7 +104,7 @@ public abstract class Selector : ISelector
     /// <inheritdoc/>
     public ReadyList Select(TimeSpan? timeout = null)
     {
-        var wait = Deadline.Validate(timeout, nameof(timeout));
+        var wait = PollIfNegative(timeout);
         ThrowIfDisposed();
         var lifetime = _lifetime!;
         var added = false;
@@ -130,7 +130,6 @@ public abstract class Selector : ISelector
     /// <inheritdoc/>
     public Task<ReadyList> SelectAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        Deadline.Validate(timeout, nameof(timeout));
         ThrowIfDisposed();
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<ReadyList>(cancellationToken);
         return Task.Run(() =>
@@ -143,6 +142,10 @@ public abstract class Selector : ISelector
             }
         }, cancellationToken);
     }
+
+    // Python's select(timeout) does not block for any timeout <= 0; only .NET's InfiniteTimeSpan (−1 ms) means forever.
+    private static TimeSpan? PollIfNegative(TimeSpan? timeout) =>
+        timeout is { } t && t < TimeSpan.Zero && t != Timeout.InfiniteTimeSpan ? TimeSpan.Zero : Deadline.Validate(timeout);
 
     /// <inheritdoc/>
     public void Wake()

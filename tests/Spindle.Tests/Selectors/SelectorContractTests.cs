@@ -489,12 +489,45 @@ public abstract class SelectorContractTests : LeakCheckedTest
         Assert.Empty(selector.Keys);
     }
 
+    // CPython's test_above_fd_setsize: one select reports every ready registration (epoll's buffer once stopped at 1,024).
     [Fact]
-    public void Negative_timeouts_other_than_infinite_are_refused()
+    public void One_select_reports_every_ready_registration()
+    {
+        var count = LimitedToFdSetSize ? 300 : 1_100;
+        var pipes = new List<(int Read, int Write)>();
+        try
+        {
+            using var selector = Create();
+            for (var i = 0; i < count; i++)
+            {
+                var pipe = Fds.Pipe();
+                pipes.Add(pipe);
+                selector.Register(pipe.Write, SelectorEvents.Write);
+            }
+            Assert.Equal(count, selector.Select(TimeSpan.Zero).Count);
+        }
+        finally
+        {
+            foreach (var (r, w) in pipes) Fds.Close(r, w);
+        }
+    }
+
+    // CPython's test_timeout: select(-1) does not block (any timeout <= 0 polls); only InfiniteTimeSpan waits forever.
+    [Fact]
+    public async Task Negative_timeouts_other_than_infinite_only_poll()
     {
         using var selector = Create();
-        Assert.Throws<ArgumentOutOfRangeException>(() => selector.Select(TimeSpan.FromMilliseconds(-5)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = selector.SelectAsync(TimeSpan.FromMilliseconds(-5)); });
+        var (r, w) = Fds.Pipe();
+        try
+        {
+            selector.Register(r, SelectorEvents.Read);
+            var idle = Task.Run(() => selector.Select(TimeSpan.FromSeconds(-1)).Count);
+            Assert.Equal(0, await idle.WaitAsync(Long));
+            Assert.Empty(await selector.SelectAsync(TimeSpan.FromMilliseconds(-5)).WaitAsync(Long));
+            Fds.Write(w);
+            Assert.Equal(SelectorEvents.Read, Assert.Single(selector.Select(TimeSpan.FromSeconds(-1))).Events);
+        }
+        finally { Fds.Close(r, w); }
     }
 
     [Fact]
