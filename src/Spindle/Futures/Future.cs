@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Spindle;
@@ -361,17 +363,42 @@ public abstract class Future
         Console.Error.WriteLine($"exception calling callback for {future}: {exception.GetType().FullName}: {exception.Message}");
     }
 
-    /// <summary>Describes the future as Python's repr does: its state, and what it returned or raised.</summary>
+    /// <summary>
+    /// Describes the future as Python's repr does: <c>&lt;Future at 0x… state=finished returned int&gt;</c> — its identity,
+    /// its state, and the type it returned or raised.
+    /// </summary>
     public override string ToString()
     {
-        var state = State;
         var name = GetType().Name;
-        if (state != FutureState.Finished) return $"<{name} state={state.ToString().ToLowerInvariant()}>";
+        var tick = name.IndexOf('`', StringComparison.Ordinal);
+        var head = string.Create(CultureInfo.InvariantCulture, $"<{(tick >= 0 ? name[..tick] : name)} at 0x{RuntimeHelpers.GetHashCode(this):x}");
+        var state = State;
+        if (state != FutureState.Finished) return $"{head} state={state.ToString().ToLowerInvariant()}>";
         return _error is { } error
-            ? $"<{name} state=finished raised {error.SourceException.GetType().Name}>"
-            : $"<{name} state=finished returned {DescribeResult()}>";
+            ? $"{head} state=finished raised {error.SourceException.GetType().Name}>"
+            : $"{head} state=finished returned {DescribeResult()}>";
     }
 
     /// <summary>The result's type name, for <see cref="ToString"/>.</summary>
     private protected abstract string DescribeResult();
+
+    /// <summary>A type as C# spells it where it has a keyword (<c>int</c>, <c>string</c>), else its name.</summary>
+    private protected static string DescribeType(Type type) => Type.GetTypeCode(type) switch
+    {
+        TypeCode.Boolean => "bool",
+        TypeCode.Byte => "byte",
+        TypeCode.SByte => "sbyte",
+        TypeCode.Char => "char",
+        TypeCode.Int16 => "short",
+        TypeCode.UInt16 => "ushort",
+        TypeCode.Int32 when !type.IsEnum => "int",
+        TypeCode.UInt32 when !type.IsEnum => "uint",
+        TypeCode.Int64 when !type.IsEnum => "long",
+        TypeCode.UInt64 when !type.IsEnum => "ulong",
+        TypeCode.Single => "float",
+        TypeCode.Double => "double",
+        TypeCode.Decimal => "decimal",
+        TypeCode.String => "string",
+        _ => type.Name,
+    };
 }

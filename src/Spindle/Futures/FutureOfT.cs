@@ -98,5 +98,5 @@ public class Future<T> : Future
 
     private protected override void InvokeTypedCallback(Delegate callback) => ((Action<Future<T>>)callback)(this);
 
-    private protected override string DescribeResult() => _result?.GetType().Name ?? "null";
+    private protected override string DescribeResult() => _result is null ? "null" : DescribeType(_result.GetType());
 }

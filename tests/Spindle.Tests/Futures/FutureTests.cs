@@ -296,13 +296,22 @@ public sealed class FutureTests : LeakCheckedTest
     [Fact]
     public void ToString_names_state_and_outcome()
     {
+        // CPython's test_repr patterns, with .NET's types.
         var future = new Future<int>();
-        Assert.Contains("state=pending", future.ToString(), StringComparison.Ordinal);
+        Assert.Matches("^<Future at 0x[0-9a-f]+ state=pending>$", future.ToString());
+        Assert.True(future.SetRunningOrNotifyCancel());
+        Assert.Matches("^<Future at 0x[0-9a-f]+ state=running>$", future.ToString());
         future.SetResult(1);
-        Assert.Contains("returned Int32", future.ToString(), StringComparison.Ordinal);
+        Assert.Matches("^<Future at 0x[0-9a-f]+ state=finished returned int>$", future.ToString());
         var failed = new Future<int>();
         failed.SetException(new FormatException());
-        Assert.Contains("raised FormatException", failed.ToString(), StringComparison.Ordinal);
+        Assert.Matches("^<Future at 0x[0-9a-f]+ state=finished raised FormatException>$", failed.ToString());
+        var cancelled = new Future<string>();
+        Assert.True(cancelled.Cancel());
+        Assert.Matches("^<Future at 0x[0-9a-f]+ state=cancelled>$", cancelled.ToString());
+        var text = new Future<string>();
+        text.SetResult("x");
+        Assert.EndsWith("returned string>", text.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -41,6 +41,15 @@ public sealed class ProcessPoolExecutorTests : LeakCheckedTest
     }
 
     [Fact]
+    public void Map_over_several_sources_runs_the_function_in_the_workers()
+    {
+        using var executor = new ProcessPoolExecutor(2);
+        Assert.Equal([0, 11, 22, 33], executor.Map(static (int a, int b) => a + b, Enumerable.Range(0, 4), Enumerable.Range(0, 10).Select(x => x * 10)));
+        Assert.Equal(["a1x", "b2y"], executor.Map(static (string s, int n, char c) => s + n + c, ["a", "b", "c"], [1, 2, 3], ['x', 'y']));
+        Assert.DoesNotContain(Environment.ProcessId, executor.Map(static (int a, int b) => Environment.ProcessId, [1, 2, 3], [4, 5, 6], chunkSize: 2));
+    }
+
+    [Fact]
     public void Map_yields_in_order_with_chunks_and_honours_its_timeout()
     {
         using var scratch = new Scratch();

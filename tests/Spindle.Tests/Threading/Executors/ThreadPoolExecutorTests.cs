@@ -148,6 +148,18 @@ public sealed class ThreadPoolExecutorTests : LeakCheckedTest
         Assert.Equal(Enumerable.Range(0, 100).Select(x => x * 2), results);
     }
 
+    // CPython's test_map: map(pow, range(10), range(10)) and map over sources of unequal length (stops at the shortest).
+    [Fact]
+    public void Map_over_several_sources_takes_one_item_of_each_and_stops_at_the_shortest()
+    {
+        using var executor = new ThreadPoolExecutor(3);
+        Assert.Equal(Enumerable.Range(0, 10).Select(x => Math.Pow(x, x)), executor.Map(Math.Pow, Enumerable.Range(0, 10).Select(x => (double)x), Enumerable.Range(0, 10).Select(x => (double)x)));
+        Assert.Equal(["a1", "b2"], executor.Map((string s, int n) => s + n, ["a", "b", "c"], [1, 2], chunkSize: 2));
+        Assert.Equal([111, 222], executor.Map((int a, int b, int c) => a + b + c, [1, 2], [10, 20, 30], [100, 200]));
+        var failing = executor.Map((int a, int b) => a / b, [1, 2], [1, 0]);
+        Assert.Throws<DivideByZeroException>(() => failing.ToList());
+    }
+
     [Fact]
     public void Map_with_chunks_keeps_order_and_runs_each_chunk_as_one_work_item()
     {
