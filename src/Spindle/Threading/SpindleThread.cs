@@ -197,7 +197,7 @@ public class SpindleThread
         {
             if (_state != New) throw new InvalidOperationException("threads can only be started once");
             // Named by the thread itself (Bootstrap): a Name given before Thread.Start cost ~0.5 ms per start here.
-            thread = new Thread(Bootstrap) { IsBackground = _daemon };
+            thread = new Thread(Bootstrap, Threads.StackSize) { IsBackground = _daemon };
             _thread = thread;
             Volatile.Write(ref _ident, thread.ManagedThreadId);
             _state = Started;

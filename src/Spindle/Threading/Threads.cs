@@ -52,6 +52,27 @@ public static class Threads
     /// <summary>The calling thread's kernel id (Linux <c>gettid</c>). Python: <c>threading.get_native_id()</c>.</summary>
     public static int GetNativeId() => Libc.GetTid();
 
+    /// <summary>The smallest stack <see cref="StackSize"/> accepts, as Python's (32 KiB).</summary>
+    public const int MinimumStackSize = 32 * 1024;
+
+    private static int s_stackSize;
+
+    /// <summary>
+    /// The stack size, in bytes, of threads started from now on; 0 (the default) leaves it to the runtime and platform.
+    /// Python: <c>threading.stack_size([size])</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Neither 0 nor at least <see cref="MinimumStackSize"/> (Python: <c>ValueError</c>).</exception>
+    public static int StackSize
+    {
+        get => Volatile.Read(ref s_stackSize);
+        set
+        {
+            if (value is not 0 and < MinimumStackSize)
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"The stack size must be 0 (the default) or at least {MinimumStackSize} bytes.");
+            Volatile.Write(ref s_stackSize, value);
+        }
+    }
+
     internal static void Register(SpindleThread thread)
     {
         lock (s_gate) s_live.Add(thread, ++s_startOrder);

@@ -418,4 +418,31 @@ public sealed class ThreadTests : SpindleThreadLeakCheckedTest
         Assert.Throws<ArgumentNullException>(() => SpindleThread.Create<int>(null!, 1));
         Assert.Throws<ArgumentNullException>(() => SpindleThread.Create<int, int>(null!, 1, 2));
     }
+
+    // CPython's test_various_ops_small_stack / large_stack: threads started after stack_size(n) get n-byte stacks.
+    [Theory]
+    [InlineData(256 * 1024)]
+    [InlineData(4 * 1024 * 1024)]
+    public void StackSize_applies_to_threads_started_after_it_is_set(int size)
+    {
+        Assert.Equal(0, Threads.StackSize);
+        long measured = 0;
+        try
+        {
+            Threads.StackSize = size;
+            var thread = new SpindleThread(() => measured = Spindle.Native.Libc.CurrentThreadStackSize());
+            thread.Start();
+            Assert.True(thread.Join(Long));
+        }
+        finally { Threads.StackSize = 0; }
+        Assert.InRange(measured, size, 4L * size); // glibc may hand out a cached stack of up to 4× the size asked for
+    }
+
+    [Fact]
+    public void StackSize_refuses_sizes_below_the_minimum()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Threads.StackSize = 1024);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Threads.StackSize = -1);
+        Assert.Equal(0, Threads.StackSize);
+    }
 }
