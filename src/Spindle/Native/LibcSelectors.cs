@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Spindle.Native;
@@ -89,6 +90,22 @@ internal static unsafe partial class Libc
     /// <summary>epoll_ctl with an event laid out in <paramref name="ev"/> (see <see cref="EpollEventSize"/>).</summary>
     [LibraryImport(LibraryName, EntryPoint = "epoll_ctl", SetLastError = true)]
     internal static partial int EpollCtl(int epfd, int op, int fd, byte* ev);
+
+    /// <summary>epoll_ctl for <paramref name="fd"/> with <paramref name="events"/>, the fd itself as the event's data; 0 or an errno.</summary>
+    internal static int EpollControl(int epfd, int op, int fd, uint events)
+    {
+        var ev = stackalloc byte[16];
+        Unsafe.WriteUnaligned(ev, events);
+        Unsafe.WriteUnaligned(ev + EpollEventSize - sizeof(ulong), (ulong)fd);
+        return EpollCtl(epfd, op, fd, ev) == 0 ? 0 : LastErrno;
+    }
+
+    /// <summary>The events and the fd (the data <see cref="EpollControl"/> stored) of entry <paramref name="index"/> of an epoll_wait buffer.</summary>
+    internal static (uint Events, int Fd) EpollEntry(byte* events, int index)
+    {
+        var entry = events + (index * EpollEventSize);
+        return (Unsafe.ReadUnaligned<uint>(entry), (int)Unsafe.ReadUnaligned<ulong>(entry + EpollEventSize - sizeof(ulong)));
+    }
 
     [LibraryImport(LibraryName, EntryPoint = "epoll_wait", SetLastError = true)]
     internal static partial int EpollWait(int epfd, byte* events, int maxEvents, int timeoutMs);

@@ -67,9 +67,7 @@ public sealed class EpollSelector : Selector
         {
             for (var i = 0; i < count; i++)
             {
-                var entry = events + (i * _stride);
-                var flags = Unsafe.ReadUnaligned<uint>(entry);
-                var fd = (int)Unsafe.ReadUnaligned<ulong>(entry + _stride - sizeof(ulong));
+                var (flags, fd) = Libc.EpollEntry(events, i);
                 // As Python: anything but "readable" (HUP, ERR) wakes writers, anything but "writable" wakes readers.
                 var ready = SelectorEvents.None;
                 if ((flags & ~Libc.EPOLLIN) != 0) ready |= SelectorEvents.Write;
@@ -81,17 +79,13 @@ public sealed class EpollSelector : Selector
 
     private protected override void ReleaseCore() => _ = Libc.CloseFd(_epfd);
 
-    private unsafe void Control(int op, int fd, SelectorEvents events)
+    private void Control(int op, int fd, SelectorEvents events)
     {
-        var ev = stackalloc byte[16];
         var flags = _trigger;
         if ((events & SelectorEvents.Read) != 0) flags |= Libc.EPOLLIN;
         if ((events & SelectorEvents.Write) != 0) flags |= Libc.EPOLLOUT;
-        Unsafe.WriteUnaligned(ev, flags);
-        Unsafe.WriteUnaligned(ev + _stride - sizeof(ulong), (ulong)fd);
-        if (Libc.EpollCtl(_epfd, op, fd, ev) != 0)
+        if (Libc.EpollControl(_epfd, op, fd, flags) is var errno and not 0)
         {
-            var errno = Libc.LastErrno;
             var message = $"epoll_ctl({(op == Libc.EPOLL_CTL_ADD ? "ADD" : "MOD")}) of fd {fd} failed: {Libc.Describe(errno)}.";
             // EPERM: regular files and directories are always ready and cannot be watched by epoll.
             throw errno is Libc.EPERM or Libc.EBADF ? new ArgumentException(message, nameof(fd)) : new IOException(message);
