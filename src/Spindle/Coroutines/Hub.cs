@@ -96,7 +96,7 @@ public sealed partial class Hub : Greenlet, IDisposable
 
     /// <summary>
     /// Blocks the thread's main code for <paramref name="duration"/> while the hub runs the coroutines. Inside a coroutine,
-    /// use <see cref="SleepAsync"/>. Python: <c>gevent.sleep(seconds)</c>.
+    /// use <see cref="SleepAsync"/>. A negative duration is <c>sleep(0)</c>, as in gevent. Python: <c>gevent.sleep(seconds)</c>.
     /// </summary>
     /// <exception cref="InvalidOperationException">Called inside a coroutine.</exception>
     public static void Sleep(TimeSpan duration)
@@ -107,12 +107,12 @@ public sealed partial class Hub : Greenlet, IDisposable
 
     /// <summary>
     /// Suspends the calling coroutine for <paramref name="duration"/>; <see cref="TimeSpan.Zero"/> lets every other ready
-    /// coroutine run first (Python: <c>gevent.sleep(0)</c>). Python: <c>gevent.sleep(seconds)</c>.
+    /// coroutine run first (Python: <c>gevent.sleep(0)</c>), and so does a negative duration, as in gevent.
+    /// Python: <c>gevent.sleep(seconds)</c>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">A negative duration.</exception>
     public static HubWait SleepAsync(TimeSpan duration)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
+        if (duration < TimeSpan.Zero) duration = TimeSpan.Zero;
         var hub = ForWait("Hub.SleepAsync", out var self);
         var seq = self.BeginWait();
         if (duration == TimeSpan.Zero)
