@@ -16,7 +16,7 @@ namespace Spindle.Coroutines;
 /// GreenletExit object; here <see cref="Value"/> is the default).
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The source has no timer to release, and its token may outlive the greenlet.")]
-public class HubGreenlet : Greenlet
+public class HubGreenlet : Greenlet, IHubWaitable
 {
     private static int s_counter;
     private readonly Func<Task>? _function;
@@ -86,6 +86,8 @@ public class HubGreenlet : Greenlet
     }
 
     internal int Number { get; }
+
+    Exception? IHubWaitable.ReadyException => _exception;
 
     // Start is once only: a greenlet that ran (or was killed before it could) is never scheduled again.
     private bool WasStarted => _scheduled || Status != GreenletStatus.Pending;
@@ -218,6 +220,10 @@ public class HubGreenlet : Greenlet
         }
     }
 
+    void IHubWaitable.AddReadyObserver(IReadyObserver observer) => AddLink(observer);
+
+    void IHubWaitable.RemoveReadyObserver(IReadyObserver observer) => RemoveLink(observer);
+
     /// <summary>gevent's repr, e.g. <c>&lt;HubGreenlet "Greenlet-3" dead&gt;</c>.</summary>
     public override string ToString()
     {
@@ -343,6 +349,9 @@ public class HubGreenlet : Greenlet
         {
             case IGreenletObserver observer:
                 observer.OnDone(this);
+                break;
+            case IReadyObserver observer:
+                observer.OnReady(this);
                 break;
             case UserLink user:
                 RunLink(hub, user);

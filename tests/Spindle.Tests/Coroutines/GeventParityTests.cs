@@ -92,4 +92,129 @@ public class GeventParityTests : LeakCheckedTest
         Hub.JoinAll([a, b], Long);
         Assert.Equal(["a0", "b0", "a1", "b1"], log);
     });
+
+    // Greenlets that each finish when their gate opens, so a test decides the order they finish in.
+    private static (HubGreenlet[] Greenlets, HubEvent[] Gates) Gated(int n, int? failing = null)
+    {
+        var gates = Enumerable.Range(0, n).Select(_ => new HubEvent()).ToArray();
+        var greenlets = Enumerable.Range(0, n).Select(i => Hub.Spawn(async () =>
+        {
+            await gates[i].WaitAsync(Long);
+            if (i == failing) throw new BoomException();
+        })).ToArray();
+        return (greenlets, gates);
+    }
+
+    [Fact]
+    public void JoinAll_with_a_count_returns_once_that_many_have_finished() => FreshThread.Run(() =>
+    {
+        var (gs, gates) = Gated(3);
+        Hub.Spawn(() => { gates[2].Set(); gates[0].Set(); return Task.CompletedTask; });
+        var done = Hub.JoinAll(gs, Long, count: 2);
+        Assert.Equal([gs[2], gs[0]], done);
+        Assert.False(gs[1].IsDead);
+        Assert.Equal([gs[0], gs[2]], Hub.JoinAll(gs, Long, count: 2)); // finished already: in the caller's order
+        gates[1].Set();
+        Assert.Equal(3, Hub.JoinAll(gs, Long, count: 10).Count);
+        Assert.Empty(Hub.JoinAll(gs, Long, count: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Hub.JoinAll(gs, count: -1));
+    });
+
+    [Fact]
+    public void JoinAll_raising_errors_raises_a_failure_among_the_first_count_only() => FreshThread.Run(() =>
+    {
+        using var errors = new CapturedHubErrors();
+        var (gs, gates) = Gated(2, failing: 1);
+        Hub.Spawn(() => { gates[0].Set(); return Task.CompletedTask; });
+        Assert.Equal([gs[0]], Hub.JoinAll(gs, Long, raiseError: true, count: 1));
+        gates[1].Set();
+        Assert.Throws<BoomException>(() => Hub.JoinAll(gs, Long, raiseError: true));
+    });
+
+    [Fact]
+    public void Wait_over_greenlets_events_and_async_results_returns_the_ready_ones_in_the_order_they_became_ready() => FreshThread.Run(() =>
+    {
+        var (gs, gates) = Gated(1);
+        var ev = new HubEvent();
+        var result = new HubAsyncResult<int>();
+        IHubWaitable[] objects = [gs[0], ev, result];
+        Hub.Spawn(() => { result.Set(7); ev.Set(); gates[0].Set(); return Task.CompletedTask; });
+        Assert.Equal([result, ev, gs[0]], Hub.Wait(objects, Long));
+        Assert.Equal([gs[0], ev], Hub.Wait(objects, Long, count: 2)); // all ready now: the caller's order
+    });
+
+    [Fact]
+    public void Wait_with_a_count_returns_the_first_ready_and_with_a_timeout_those_ready_so_far() => FreshThread.Run(() =>
+    {
+        var events = Enumerable.Range(0, 3).Select(_ => new HubEvent()).ToArray();
+        Hub.Spawn(() => { events[1].Set(); return Task.CompletedTask; });
+        Assert.Equal([events[1]], Hub.Wait(events, Long, count: 1));
+        Assert.Equal([events[1]], Hub.Wait(events, Short));
+        Assert.Equal([events[1]], Hub.Wait(events, TimeSpan.Zero));
+        Assert.Empty(Hub.Wait(Array.Empty<HubEvent>(), Long));
+    });
+
+    [Fact]
+    public void Wait_with_no_objects_returns_when_the_hub_has_nothing_left_to_do() => FreshThread.Run(() =>
+    {
+        var finished = 0;
+        for (var i = 0; i < 3; i++)
+        {
+            var units = i;
+            Hub.Spawn(async () =>
+            {
+                await Hub.SleepAsync(Short * units);
+                _ = Hub.Spawn(async () => { await Hub.SleepAsync(Short); finished++; });
+                finished++;
+            });
+        }
+        Hub.Wait();
+        Assert.Equal(6, finished);
+        Hub.Wait(); // nothing at all to do: returns at once
+    });
+
+    [Fact]
+    public void IWait_yields_each_object_as_it_becomes_ready_and_stops_at_the_count() => FreshThread.Run(() =>
+    {
+        var events = Enumerable.Range(0, 4).Select(_ => new HubEvent()).ToArray();
+        var seen = new List<HubEvent>();
+        Hub.Spawn(async () =>
+        {
+            events[3].Set();
+            await Hub.SleepAsync(TimeSpan.Zero);
+            events[0].Set();
+            events[2].Set();
+        });
+        foreach (var ev in Hub.IWait(events, Long, count: 3))
+        {
+            seen.Add(ev);
+            Assert.True(ev.IsSet);
+        }
+        Assert.Equal([events[3], events[0], events[2]], seen);
+        Assert.Equal([events[0], events[2], events[3]], Hub.IWait(events, TimeSpan.Zero)); // ready already: the caller's order
+    });
+
+    [Fact]
+    public void IWaitAsync_inside_a_coroutine_yields_the_finishing_greenlets_in_order() => FreshThread.Run(() =>
+    {
+        var (gs, gates) = Gated(3);
+        var order = Hub.Run(async () =>
+        {
+            _ = Hub.Spawn(() => { gates[1].Set(); gates[2].Set(); gates[0].Set(); return Task.CompletedTask; });
+            var seen = new List<HubGreenlet>();
+            await foreach (var g in Hub.IWaitAsync(gs, Long)) seen.Add(g);
+            return seen;
+        });
+        Assert.Equal([gs[1], gs[2], gs[0]], order);
+    });
+
+    [Fact]
+    public void Abandoning_an_IWait_early_unlinks_it_from_the_objects_still_pending() => FreshThread.Run(() =>
+    {
+        var events = Enumerable.Range(0, 2).Select(_ => new HubEvent()).ToArray();
+        events[0].Set();
+        Assert.Same(events[0], Hub.IWait(events, Long).First());
+        events[1].Set(); // tells nobody: the abandoned iterator is no longer linked
+        Assert.Equal(2, Hub.Wait(events, Long).Count);
+    });
 }
