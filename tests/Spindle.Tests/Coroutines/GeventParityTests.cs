@@ -217,4 +217,70 @@ public class GeventParityTests : LeakCheckedTest
         events[1].Set(); // tells nobody: the abandoned iterator is no longer linked
         Assert.Equal(2, Hub.Wait(events, Long).Count);
     });
+
+    [Fact]
+    public void A_pool_without_a_size_is_unlimited() => FreshThread.Run(() =>
+    {
+        var pool = new HubPool();
+        Assert.Null(pool.Size);
+        var gate = new HubEvent();
+        var members = Enumerable.Range(0, 50).Select(_ => pool.Spawn(() => gate.WaitAsync(Long).AsTask())).ToList();
+        Assert.Equal(50, pool.Count);
+        Assert.False(pool.IsFull);
+        Assert.Equal(int.MaxValue, pool.FreeCount);
+        Assert.True(pool.WaitAvailable(TimeSpan.Zero));
+        gate.Set();
+        Assert.True(pool.Join(Long));
+        Assert.All(members, g => Assert.True(g.IsSuccessful));
+
+        var inside = 0;
+        var most = 0;
+        var unlimited = new HubPool(size: null);
+        var results = unlimited.Map(async (int i) =>
+        {
+            most = Math.Max(most, ++inside);
+            await Hub.SleepAsync(TimeSpan.Zero);
+            inside--;
+            return i + 1;
+        }, Enumerable.Range(0, 10));
+        Assert.Equal(Enumerable.Range(1, 10), results);
+        Assert.Equal(10, most);
+    });
+
+    [Fact]
+    public void A_pool_of_size_zero_is_always_full_and_a_negative_size_is_refused() => FreshThread.Run(() =>
+    {
+        var pool = new HubPool(0);
+        Assert.Equal(0, pool.Size);
+        Assert.True(pool.IsFull);
+        Assert.Equal(0, pool.FreeCount);
+        Assert.False(pool.WaitAvailable(Short));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new HubPool(-1));
+        Assert.Equal("size", e.ParamName);
+    });
+
+    [Fact]
+    public void Group_join_raising_errors_waits_for_every_member_before_raising() => FreshThread.Run(() =>
+    {
+        using var errors = new CapturedHubErrors();
+        var group = new HubGroup();
+        var gate = new HubEvent();
+        var failing = group.Spawn(() => throw new BoomException());
+        var other = group.Spawn(() => gate.WaitAsync(Long).AsTask());
+        _ = Hub.Spawn(async () => { await failing.JoinAsync(); gate.Set(); });
+        Assert.Throws<BoomException>(() => group.Join(Long, raiseError: true));
+        Assert.True(other.IsSuccessful);
+        Assert.Equal(0, group.Count);
+        Assert.True(group.Join(Long, raiseError: true)); // the failed member left before this call
+    });
+
+    [Fact]
+    public void Group_join_without_raising_errors_returns_true_when_a_member_failed() => FreshThread.Run(() =>
+    {
+        using var errors = new CapturedHubErrors();
+        var group = new HubGroup();
+        var failing = group.Spawn(() => throw new BoomException());
+        Assert.True(group.Join(Long));
+        Assert.IsType<BoomException>(failing.Exception);
+    });
 }
