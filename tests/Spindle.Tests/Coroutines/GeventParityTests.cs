@@ -283,4 +283,34 @@ public class GeventParityTests : LeakCheckedTest
         Assert.True(group.Join(Long));
         Assert.IsType<BoomException>(failing.Exception);
     });
+
+    [Fact]
+    public void Peek_waits_for_an_item_and_leaves_it_in_the_queue() => FreshThread.Run(() =>
+    {
+        var queue = new HubQueue<int>();
+        _ = Hub.Spawn(() => { queue.PutNoWait(5); return Task.CompletedTask; });
+        Assert.Equal(5, queue.Peek(Long));
+        Assert.Equal(1, queue.Count);
+        Assert.Equal(5, queue.Peek(TimeSpan.Zero));
+        Assert.Equal(5, queue.Get());
+        Assert.Throws<QueueEmptyException>(() => queue.Peek(TimeSpan.Zero));
+        Assert.Throws<QueueEmptyException>(() => queue.Peek(Short));
+    });
+
+    [Fact]
+    public void Peekers_and_a_getter_woken_by_one_put_all_see_the_item_and_only_the_getter_takes_it() => FreshThread.Run(() =>
+    {
+        var queue = new HubQueue<string>();
+        var seen = new List<string>();
+        var peekers = Enumerable.Range(0, 2).Select(_ => Hub.Spawn(async () => seen.Add(await queue.PeekAsync(Long)))).ToList();
+        var getter = Hub.Spawn(() => queue.GetAsync(Long).AsTask());
+        Hub.Sleep(TimeSpan.Zero); // every one of them is waiting now
+        queue.Put("a");
+        queue.Put("b");
+        Assert.Equal("a", getter.Get(Long));
+        Hub.JoinAll(peekers, Long, raiseError: true);
+        Assert.Equal(2, seen.Count);
+        Assert.All(seen, item => Assert.True(item is "a" or "b", item));
+        Assert.Equal(1, queue.Count);
+    });
 }
