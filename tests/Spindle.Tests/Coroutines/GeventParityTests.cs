@@ -313,4 +313,62 @@ public class GeventParityTests : LeakCheckedTest
         Assert.All(seen, item => Assert.True(item is "a" or "b", item));
         Assert.Equal(1, queue.Count);
     });
+
+    [Fact]
+    public void A_silent_timeout_ends_the_work_quietly_in_the_main_greenlet_and_in_a_coroutine() => FreshThread.Run(() =>
+    {
+        var reachedEnd = false;
+        var silent = HubTimeout.Silent(Short);
+        Assert.True(silent.IsSilent);
+        Assert.False(silent.Run(() =>
+        {
+            new HubEvent().Wait(Long);
+            reachedEnd = true;
+        }));
+        Assert.False(reachedEnd);
+        Assert.False(silent.IsPending);
+
+        var (finished, after) = Hub.Run(async () =>
+        {
+            var quiet = await HubTimeout.Silent(Short).RunAsync(() => Hub.SleepAsync(Long).AsTask());
+            var inTime = await HubTimeout.Silent(Long).RunAsync(() => Hub.SleepAsync(TimeSpan.Zero).AsTask());
+            return (quiet, inTime);
+        });
+        Assert.False(finished);
+        Assert.True(after);
+    });
+
+    [Fact]
+    public void A_silent_timeout_lets_other_failures_through_and_a_loud_one_raises_from_Run() => FreshThread.Run(() =>
+    {
+        Assert.Throws<BoomException>(() => HubTimeout.Silent(Long).Run(() => throw new BoomException()));
+        var loud = new HubTimeout(Short);
+        Assert.False(loud.IsSilent);
+        var e = Assert.Throws<HubTimeoutException>(() => loud.Run(() => new HubEvent().Wait(Long)));
+        Assert.Same(loud, e.Timeout);
+        var outer = HubTimeout.Silent(Short);
+        Assert.False(outer.Run(() =>
+        {
+            // an inner silent timeout that does not expire first must not swallow the outer one's expiry
+            Assert.True(HubTimeout.Silent(Long).Run(() => { }));
+            HubTimeout.Silent(Long).Run(() => new HubEvent().Wait(Long));
+            Assert.Fail("the outer timeout should have ended the work");
+        }));
+    });
+
+    [Fact]
+    public void A_silent_timeout_started_under_using_still_raises_out_of_the_block() => FreshThread.Run(() =>
+    {
+        HubTimeout? started = null;
+        var e = Assert.Throws<HubTimeoutException>(() =>
+        {
+            using (started = HubTimeout.Silent(Short))
+            {
+                started.Start();
+                new HubEvent().Wait(Long);
+            }
+        });
+        Assert.Same(started, e.Timeout);
+        Assert.False(started!.IsPending);
+    });
 }
