@@ -73,26 +73,6 @@ public class GeventParityTests : LeakCheckedTest
         Assert.False(raw.IsActive);
     });
 
-    [Fact]
-    public void Sleep_with_a_negative_duration_yields_like_sleep_zero() => FreshThread.Run(() =>
-    {
-        var log = new List<string>();
-        Func<Task> Worker(string name) => async () =>
-        {
-            for (var i = 0; i < 2; i++)
-            {
-                log.Add($"{name}{i}");
-                await Hub.SleepAsync(TimeSpan.FromSeconds(-1));
-            }
-        };
-        var a = Hub.Spawn(Worker("a"));
-        var b = Hub.Spawn(Worker("b"));
-        Hub.Sleep(TimeSpan.FromMilliseconds(-5));
-        Assert.Equal(["a0", "b0"], log);
-        Hub.JoinAll([a, b], Long);
-        Assert.Equal(["a0", "b0", "a1", "b1"], log);
-    });
-
     // Greenlets that each finish when their gate opens, so a test decides the order they finish in.
     private static (HubGreenlet[] Greenlets, HubEvent[] Gates) Gated(int n, int? failing = null)
     {
