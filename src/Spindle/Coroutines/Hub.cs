@@ -172,9 +172,12 @@ public sealed partial class Hub : Greenlet, IDisposable
     /// Python: <c>gevent.wait()</c> with no objects. Main code only. gevent's timeout of this form is not offered: the
     /// wait's own timer would keep the loop alive.
     /// </summary>
+    /// <exception cref="InvalidOperationException">Called inside a coroutine (itself part of the work) or a hub callback.</exception>
     public static void Wait()
     {
-        RequireMain(nameof(Wait));
+        var thread = GreenletThread.Current;
+        if (thread.Running != thread.Main)
+            throw new InvalidOperationException("Hub.Wait() waits until the hub runs out of work: only the thread's main code can, a coroutine or callback is part of that work.");
         var hub = ForWait("Hub.Wait", out var self);
         try
         {

@@ -151,6 +151,9 @@ public class GeventParityTests : LeakCheckedTest
         Hub.Wait();
         Assert.Equal(6, finished);
         Hub.Wait(); // nothing at all to do: returns at once
+        using var errors = new CapturedHubErrors();
+        var e = Assert.Throws<InvalidOperationException>(() => Hub.Run(() => { Hub.Wait(); return Task.CompletedTask; }));
+        Assert.Contains("main code", e.Message, StringComparison.Ordinal);
     });
 
     [Fact]
