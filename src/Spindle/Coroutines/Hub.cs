@@ -7,7 +7,7 @@ namespace Spindle.Coroutines;
 
 /// <summary>
 /// The event loop of one thread, and gevent's module functions. Python: <c>gevent.hub.Hub</c> (<c>gevent.get_hub()</c>),
-/// <c>gevent.spawn</c>, <c>gevent.sleep</c>, <c>gevent.joinall</c>, <c>gevent.killall</c>.
+/// <c>gevent.spawn</c>, <c>gevent.sleep</c>, <c>gevent.joinall</c>, <c>gevent.killall</c>, <c>gevent.wait</c>, <c>gevent.iwait</c>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -191,7 +191,7 @@ public sealed partial class Hub : Greenlet, IDisposable
 
     /// <summary>
     /// Yields each object of <paramref name="objects"/> as it becomes ready (those ready already first, in their
-    /// order), until <paramref name="count"/> have, all have, or the timeout (counted from the first step) passes.
+    /// order), until <paramref name="count"/> have, all have, or the timeout (one for the whole iteration, counted from this call) passes.
     /// Each step blocks the main code while the hub runs. Python: <c>gevent.iwait(objects, timeout=None, count=None)</c>.
     /// Coroutines use <see cref="IWaitAsync"/>.
     /// </summary>
