@@ -110,7 +110,7 @@ public class Greenlet
     public bool IsDead => Status == GreenletStatus.Dead;
 
     /// <summary>Whether the greenlet has started and not finished. Python: <c>bool(greenlet)</c>.</summary>
-    public bool IsActive => Status is not (GreenletStatus.Pending or GreenletStatus.Dead);
+    public virtual bool IsActive => Status is not (GreenletStatus.Pending or GreenletStatus.Dead);
 
     internal GreenletThread Owner { get; }
 

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Spindle.Native;
 
 namespace Spindle.Coroutines;
 
 /// <summary>
 /// The event loop of one thread, and gevent's module functions. Python: <c>gevent.hub.Hub</c> (<c>gevent.get_hub()</c>),
-/// <c>gevent.spawn</c>, <c>gevent.sleep</c>, <c>gevent.joinall</c>, <c>gevent.killall</c>.
+/// <c>gevent.spawn</c>, <c>gevent.sleep</c>, <c>gevent.joinall</c>, <c>gevent.killall</c>, <c>gevent.wait</c>, <c>gevent.iwait</c>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -96,7 +97,7 @@ public sealed partial class Hub : Greenlet, IDisposable
 
     /// <summary>
     /// Blocks the thread's main code for <paramref name="duration"/> while the hub runs the coroutines. Inside a coroutine,
-    /// use <see cref="SleepAsync"/>. Python: <c>gevent.sleep(seconds)</c>.
+    /// use <see cref="SleepAsync"/>. A negative duration is <c>sleep(0)</c>, as in gevent. Python: <c>gevent.sleep(seconds)</c>.
     /// </summary>
     /// <exception cref="InvalidOperationException">Called inside a coroutine.</exception>
     public static void Sleep(TimeSpan duration)
@@ -107,12 +108,12 @@ public sealed partial class Hub : Greenlet, IDisposable
 
     /// <summary>
     /// Suspends the calling coroutine for <paramref name="duration"/>; <see cref="TimeSpan.Zero"/> lets every other ready
-    /// coroutine run first (Python: <c>gevent.sleep(0)</c>). Python: <c>gevent.sleep(seconds)</c>.
+    /// coroutine run first (Python: <c>gevent.sleep(0)</c>), and so does a negative duration, as in gevent.
+    /// Python: <c>gevent.sleep(seconds)</c>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">A negative duration.</exception>
     public static HubWait SleepAsync(TimeSpan duration)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
+        if (duration < TimeSpan.Zero) duration = TimeSpan.Zero;
         var hub = ForWait("Hub.SleepAsync", out var self);
         var seq = self.BeginWait();
         if (duration == TimeSpan.Zero)
@@ -124,25 +125,115 @@ public sealed partial class Hub : Greenlet, IDisposable
     }
 
     /// <summary>
-    /// Waits until every greenlet of <paramref name="greenlets"/> has finished, or the timeout passes; returns those that
-    /// finished. With <paramref name="raiseError"/>, the first failure (in the order they finish) is raised at once.
-    /// Python: <c>gevent.joinall(greenlets, timeout=None, raise_error=False)</c>. Main code only; coroutines await
-    /// <see cref="JoinAllAsync"/>.
+    /// Waits until every greenlet of <paramref name="greenlets"/> has finished (or the first <paramref name="count"/>
+    /// of them), or the timeout passes; returns those that finished, in the order they did (those finished already
+    /// first). With <paramref name="raiseError"/>, the first failure among them is raised as soon as it is seen.
+    /// Python: <c>gevent.joinall(greenlets, timeout=None, raise_error=False, count=None)</c>. Main code only;
+    /// coroutines await <see cref="JoinAllAsync"/>.
     /// </summary>
-    public static IReadOnlyList<HubGreenlet> JoinAll(IEnumerable<HubGreenlet> greenlets, TimeSpan? timeout = null, bool raiseError = false)
+    /// <exception cref="ArgumentOutOfRangeException">A negative <paramref name="count"/> or timeout.</exception>
+    public static IReadOnlyList<HubGreenlet> JoinAll(
+        IEnumerable<HubGreenlet> greenlets, TimeSpan? timeout = null, bool raiseError = false, int? count = null)
     {
-        return MainGreenlet.Run(nameof(JoinAll), () => JoinAllAsync(greenlets, timeout, raiseError));
+        return MainGreenlet.Run(nameof(JoinAll), () => JoinAllAsync(greenlets, timeout, raiseError, count));
     }
 
     /// <summary>Awaitable twin of <see cref="JoinAll"/>.</summary>
-    public static async ValueTask<IReadOnlyList<HubGreenlet>> JoinAllAsync(
-        IEnumerable<HubGreenlet> greenlets, TimeSpan? timeout = null, bool raiseError = false, CancellationToken cancellationToken = default)
+    public static ValueTask<IReadOnlyList<HubGreenlet>> JoinAllAsync(
+        IEnumerable<HubGreenlet> greenlets, TimeSpan? timeout = null, bool raiseError = false, int? count = null,
+        CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(greenlets);
-        var all = greenlets.ToList();
-        var waiter = new JoinAllWaiter(all, raiseError);
-        await waiter.WaitAsync(timeout, cancellationToken).ConfigureAwait(true);
-        return waiter.Done;
+        return WaitReadyAsync(new ReadyWaiter<HubGreenlet>(greenlets, timeout, count, raiseError), "Hub.JoinAllAsync", cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits until every object of <paramref name="objects"/> is ready (or the first <paramref name="count"/> of
+    /// them), or the timeout passes; returns the ready ones in the order they became ready (those ready already first),
+    /// at most <paramref name="count"/>. Python: <c>gevent.wait(objects, timeout=None, count=None)</c>. Main code
+    /// only; coroutines await <see cref="WaitAsync"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A negative <paramref name="count"/> or timeout.</exception>
+    public static IReadOnlyList<T> Wait<T>(IEnumerable<T> objects, TimeSpan? timeout = null, int? count = null)
+        where T : class, IHubWaitable
+    {
+        return MainGreenlet.Run("Hub.Wait", () => WaitAsync(objects, timeout, count));
+    }
+
+    /// <summary>Awaitable twin of <see cref="Wait{T}(IEnumerable{T}, TimeSpan?, int?)"/>.</summary>
+    public static ValueTask<IReadOnlyList<T>> WaitAsync<T>(
+        IEnumerable<T> objects, TimeSpan? timeout = null, int? count = null, CancellationToken cancellationToken = default)
+        where T : class, IHubWaitable
+    {
+        return WaitReadyAsync(new ReadyWaiter<T>(objects, timeout, count, raiseError: false), "Hub.WaitAsync", cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits until the hub has nothing left to do: no coroutine ready or waiting on a timer, a socket or a .NET task.
+    /// Python: <c>gevent.wait()</c> with no objects. Main code only. gevent's timeout of this form is not offered: the
+    /// wait's own timer would keep the loop alive.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Called inside a coroutine (itself part of the work) or a hub callback.</exception>
+    public static void Wait()
+    {
+        var thread = GreenletThread.Current;
+        if (thread.Running != thread.Main)
+            throw new InvalidOperationException("Hub.Wait() waits until the hub runs out of work: only the thread's main code can, a coroutine or callback is part of that work.");
+        var hub = ForWait("Hub.Wait", out var self);
+        try
+        {
+            hub.Park(self, self.BeginWait(), null, default).GetResult();
+        }
+        catch (LoopExitException)
+        {
+            // The loop ran out of work: exactly what this waits for.
+        }
+    }
+
+    /// <summary>
+    /// Yields each object of <paramref name="objects"/> as it becomes ready (those ready already first, in their
+    /// order), until <paramref name="count"/> have, all have, or the timeout (one for the whole iteration, counted from this call) passes.
+    /// Each step blocks the main code while the hub runs. Python: <c>gevent.iwait(objects, timeout=None, count=None)</c>.
+    /// Coroutines use <see cref="IWaitAsync"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A negative <paramref name="count"/> or timeout.</exception>
+    public static IEnumerable<T> IWait<T>(IEnumerable<T> objects, TimeSpan? timeout = null, int? count = null)
+        where T : class, IHubWaitable
+    {
+        var waiter = new ReadyWaiter<T>(objects, timeout, count, raiseError: false);
+        return Iterate(waiter);
+
+        static IEnumerable<T> Iterate(ReadyWaiter<T> waiter)
+        {
+            using (waiter)
+            {
+                for (var i = 1; i <= waiter.Limit; i++)
+                {
+                    if (!MainGreenlet.Run("Hub.IWait", () => waiter.WaitForAsync(i, "Hub.IWait", default))) yield break;
+                    yield return waiter.Ready[i - 1];
+                }
+            }
+        }
+    }
+
+    /// <summary>Awaitable twin of <see cref="IWait{T}(IEnumerable{T}, TimeSpan?, int?)"/>.</summary>
+    public static IAsyncEnumerable<T> IWaitAsync<T>(
+        IEnumerable<T> objects, TimeSpan? timeout = null, int? count = null, CancellationToken cancellationToken = default)
+        where T : class, IHubWaitable
+    {
+        var waiter = new ReadyWaiter<T>(objects, timeout, count, raiseError: false);
+        return Iterate(waiter, cancellationToken);
+
+        static async IAsyncEnumerable<T> Iterate(ReadyWaiter<T> waiter, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            using (waiter)
+            {
+                for (var i = 1; i <= waiter.Limit; i++)
+                {
+                    if (!await waiter.WaitForAsync(i, "Hub.IWaitAsync", cancellationToken).ConfigureAwait(true)) yield break;
+                    yield return waiter.Ready[i - 1];
+                }
+            }
+        }
     }
 
     /// <summary>Kills every greenlet of <paramref name="greenlets"/>. Python: <c>gevent.killall(greenlets, exception, block, timeout)</c>.</summary>
@@ -208,6 +299,17 @@ public sealed partial class Hub : Greenlet, IDisposable
     /// <summary>Python's repr, e.g. <c>&lt;Hub ready=0 timers=2 io=1 awaiting=0&gt;</c>.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"<Hub ready={_ready.Count} timers={_timers.Live} io={_ioWaiters} awaiting={_awaiting}{(IsDead ? " destroyed" : "")}>");
+
+    // The one body of JoinAll and Wait: all they wait for, then at most that many.
+    private static async ValueTask<IReadOnlyList<T>> WaitReadyAsync<T>(ReadyWaiter<T> waiter, string operation, CancellationToken cancellationToken)
+        where T : class, IHubWaitable
+    {
+        using (waiter)
+        {
+            await waiter.WaitForAsync(waiter.Limit, operation, cancellationToken).ConfigureAwait(true);
+            return waiter.Ready.Count > waiter.Limit ? waiter.Ready.GetRange(0, waiter.Limit) : waiter.Ready;
+        }
+    }
 
     /// <summary>Reports a failure through <see cref="ErrorHandler"/>; a failing handler is written to stderr instead.</summary>
     internal static void ReportError(object source, Exception exception)

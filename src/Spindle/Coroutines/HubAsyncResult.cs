@@ -6,9 +6,10 @@ namespace Spindle.Coroutines;
 /// A value (or an exception) that will arrive later, for coroutines to wait on. Python: <c>gevent.event.AsyncResult</c>.
 /// </summary>
 /// <typeparam name="T">The value type.</typeparam>
-public sealed class HubAsyncResult<T>
+public sealed class HubAsyncResult<T> : IHubWaitable
 {
     private readonly WaiterQueue _waiters = new();
+    private ReadyObservers _observers;
     private T? _value;
 
     /// <summary>Whether a value or an exception was set. Python: <c>ready()</c>.</summary>
@@ -75,6 +76,12 @@ public sealed class HubAsyncResult<T>
         return await _waiters.WaitAsync("HubAsyncResult.WaitAsync", timeout, cancellationToken);
     }
 
+    Exception? IHubWaitable.ReadyException => Exception;
+
+    void IHubWaitable.AddReadyObserver(IReadyObserver observer) => _observers.Add(observer);
+
+    void IHubWaitable.RemoveReadyObserver(IReadyObserver observer) => _observers.Remove(observer);
+
     private void EnsureNotReady()
     {
         if (IsReady) throw new InvalidOperationException("The result was already set.");
@@ -84,5 +91,6 @@ public sealed class HubAsyncResult<T>
     {
         IsReady = true;
         if (_waiters.Count > 0) _waiters.WakeAll(Hub.Current, true);
+        _observers.NotifyAll(this);
     }
 }

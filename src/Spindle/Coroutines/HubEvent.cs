@@ -4,9 +4,10 @@ namespace Spindle.Coroutines;
 /// A flag coroutines wait on: <see cref="Set"/> wakes every waiter. Python: <c>gevent.event.Event</c>. Like every hub
 /// primitive it belongs to one hub thread and needs no lock; reach it from other threads through <see cref="Hub.Post"/>.
 /// </summary>
-public sealed class HubEvent : IEvent
+public sealed class HubEvent : IEvent, IHubWaitable
 {
     private readonly WaiterQueue _waiters = new();
+    private ReadyObservers _observers;
 
     /// <summary>Creates a cleared (or set) event. Python: <c>Event()</c>.</summary>
     public HubEvent(bool isSet = false) => IsSet = isSet;
@@ -19,6 +20,7 @@ public sealed class HubEvent : IEvent
     {
         IsSet = true;
         if (_waiters.Count > 0) _waiters.WakeAll(Hub.Current, true);
+        _observers.NotifyAll(this);
     }
 
     /// <summary>Clears the flag. Python: <c>clear()</c>.</summary>
@@ -35,6 +37,14 @@ public sealed class HubEvent : IEvent
         if (Deadline.Validate(timeout) == TimeSpan.Zero) return false;
         return await _waiters.WaitAsync("HubEvent.WaitAsync", timeout, cancellationToken);
     }
+
+    bool IHubWaitable.IsReady => IsSet;
+
+    Exception? IHubWaitable.ReadyException => null;
+
+    void IHubWaitable.AddReadyObserver(IReadyObserver observer) => _observers.Add(observer);
+
+    void IHubWaitable.RemoveReadyObserver(IReadyObserver observer) => _observers.Remove(observer);
 
     /// <summary>Python's repr.</summary>
     public override string ToString() => IsSet ? "<HubEvent set>" : $"<HubEvent unset waiters={_waiters.Count}>";

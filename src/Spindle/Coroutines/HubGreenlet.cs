@@ -16,7 +16,7 @@ namespace Spindle.Coroutines;
 /// GreenletExit object; here <see cref="Value"/> is the default).
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The source has no timer to release, and its token may outlive the greenlet.")]
-public class HubGreenlet : Greenlet
+public class HubGreenlet : Greenlet, IHubWaitable
 {
     private static int s_counter;
     private readonly Func<Task>? _function;
@@ -44,8 +44,17 @@ public class HubGreenlet : Greenlet
         set => _name = value ?? throw new ArgumentNullException(nameof(value));
     }
 
-    /// <summary>Whether it was started (scheduled) or is running. Python: <c>Greenlet.started</c>.</summary>
-    public bool IsStarted => _scheduled || Status != GreenletStatus.Pending;
+    /// <summary>
+    /// Whether it was started (scheduled) or is running, and has not finished: false again once dead, as gevent's
+    /// <c>started</c> is <c>bool(g)</c>. Python: <c>Greenlet.started</c>.
+    /// </summary>
+    public bool IsStarted => !IsDead && WasStarted;
+
+    /// <summary>
+    /// Whether it is scheduled or running and not finished; unlike a raw greenlet's, true already before its first run.
+    /// Python: <c>bool(gevent.Greenlet)</c>.
+    /// </summary>
+    public override bool IsActive => IsStarted;
 
     /// <summary>Whether it has finished, one way or another. Python: <c>Greenlet.ready()</c>.</summary>
     public bool IsReady => IsDead;
@@ -78,6 +87,11 @@ public class HubGreenlet : Greenlet
 
     internal int Number { get; }
 
+    Exception? IHubWaitable.ReadyException => _exception;
+
+    // Start is once only: a greenlet that ran (or was killed before it could) is never scheduled again.
+    private bool WasStarted => _scheduled || Status != GreenletStatus.Pending;
+
     private protected override string DisplayName => Name;
 
     private protected virtual object? BoxedValue => null;
@@ -86,7 +100,7 @@ public class HubGreenlet : Greenlet
     public void Start()
     {
         Owner.CheckThread();
-        if (IsStarted) return;
+        if (WasStarted) return;
         _scheduled = true;
         Hub.Current.ScheduleStart(this);
     }
@@ -96,7 +110,7 @@ public class HubGreenlet : Greenlet
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
         Owner.CheckThread();
-        if (IsStarted) return;
+        if (WasStarted) return;
         _scheduled = true;
         Hub.Current.AddTimer(Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency), new DelayedStart(this), ++_startSeq);
     }
@@ -206,12 +220,16 @@ public class HubGreenlet : Greenlet
         }
     }
 
+    void IHubWaitable.AddReadyObserver(IReadyObserver observer) => AddLink(observer);
+
+    void IHubWaitable.RemoveReadyObserver(IReadyObserver observer) => RemoveLink(observer);
+
     /// <summary>gevent's repr, e.g. <c>&lt;HubGreenlet "Greenlet-3" dead&gt;</c>.</summary>
     public override string ToString()
     {
         var state = Status switch
         {
-            GreenletStatus.Pending => IsStarted ? "scheduled" : "pending",
+            GreenletStatus.Pending => WasStarted ? "scheduled" : "pending",
             GreenletStatus.Dead => _exception is null ? "dead" : $"dead, failed with {_exception.GetType().Name}",
             _ => "running",
         };
@@ -331,6 +349,9 @@ public class HubGreenlet : Greenlet
         {
             case IGreenletObserver observer:
                 observer.OnDone(this);
+                break;
+            case IReadyObserver observer:
+                observer.OnReady(this);
                 break;
             case UserLink user:
                 RunLink(hub, user);

@@ -41,7 +41,7 @@ public class HubGroup
         try
         {
             await body(group).ConfigureAwait(true);
-            await group.JoinAsync(raiseError: true).ConfigureAwait(true);
+            await group.WaitEmptyAsync(Deadline.Infinite, failFast: true, default).ConfigureAwait(true);
         }
         catch
         {
@@ -89,8 +89,10 @@ public class HubGroup
     }
 
     /// <summary>
-    /// Waits until the group is empty; with <paramref name="raiseError"/>, raises the first exception of a member that
-    /// fails meanwhile. Python: <c>group.join(timeout=None, raise_error=False)</c>. Main code only.
+    /// Waits until the group is empty (at least once) or the timeout passes; then, with <paramref name="raiseError"/>,
+    /// raises the exception of the first member (in the order they joined) that was in the group when the call began
+    /// and has failed. Python: <c>group.join(timeout=None, raise_error=False)</c>: as there, a failure does not cut the
+    /// wait short, and one that ended before the call is not raised. Main code only.
     /// </summary>
     /// <returns>Whether the group emptied within the timeout.</returns>
     public bool Join(TimeSpan? timeout = null, bool raiseError = false) =>
@@ -99,19 +101,16 @@ public class HubGroup
     /// <summary>Awaitable twin of <see cref="Join"/>.</summary>
     public async ValueTask<bool> JoinAsync(TimeSpan? timeout = null, bool raiseError = false, CancellationToken cancellationToken = default)
     {
-        var deadline = Deadline.Start(timeout);
-        _failure = null;
-        while (_members.Count > 0)
+        var watched = raiseError ? _members.ToList() : null;
+        var emptied = await WaitEmptyAsync(Deadline.Start(timeout), failFast: false, cancellationToken).ConfigureAwait(true);
+        if (watched is not null)
         {
-            if (deadline.HasExpired) return false;
-            if (!await _emptyWaiters.WaitAsync("HubGroup.JoinAsync", deadline.RemainingOrNull, cancellationToken)) return _members.Count == 0;
-            if (raiseError && _failure is { } failure)
+            foreach (var g in watched)
             {
-                _failure = null;
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+                if (g.Exception is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
         }
-        return true;
+        return emptied;
     }
 
     /// <summary>Kills every member; with <paramref name="block"/>, waits up to <paramref name="timeout"/> for them.
@@ -135,6 +134,23 @@ public class HubGroup
 
     /// <summary>Python's repr.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"<{GetType().Name} members={Count}>");
+
+    // The nursery cannot wait for the group to empty as gevent's join does: a failure must kill the siblings at once.
+    private async ValueTask<bool> WaitEmptyAsync(Deadline deadline, bool failFast, CancellationToken cancellationToken)
+    {
+        _failure = null;
+        while (_members.Count > 0)
+        {
+            if (deadline.HasExpired) return false;
+            if (!await _emptyWaiters.WaitAsync("HubGroup.JoinAsync", deadline.RemainingOrNull, cancellationToken)) return _members.Count == 0;
+            if (failFast && _failure is { } failure)
+            {
+                _failure = null;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+        }
+        return true;
+    }
 
     /// <summary>A member left (finished or discarded).</summary>
     private protected virtual void OnLeft()

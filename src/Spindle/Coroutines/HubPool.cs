@@ -6,25 +6,32 @@ namespace Spindle.Coroutines;
 /// </summary>
 public sealed class HubPool : HubGroup
 {
-    private readonly HubSemaphore _slots;
+    private readonly HubSemaphore? _slots; // null: no limit
 
-    /// <summary>Creates a pool of <paramref name="size"/> slots. Python: <c>Pool(size)</c>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is less than 1.</exception>
-    public HubPool(int size)
+    /// <summary>
+    /// Creates a pool of <paramref name="size"/> slots; null (the default) places no limit, and 0 makes a pool no
+    /// coroutine can ever enter (spawning blocks for ever; only <see cref="WaitAvailable"/> with a timeout makes sense).
+    /// Python: <c>Pool(size=None)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is negative (Python: <c>ValueError</c>).</exception>
+    public HubPool(int? size = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        if (size is { } n)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(n, nameof(size));
+            _slots = new HubSemaphore(n);
+        }
         Size = size;
-        _slots = new HubSemaphore(size);
     }
 
-    /// <summary>The number of slots. Python: <c>Pool.size</c>.</summary>
-    public int Size { get; }
+    /// <summary>The number of slots; null when unlimited. Python: <c>Pool.size</c>.</summary>
+    public int? Size { get; }
 
-    /// <summary>Free slots. Python: <c>Pool.free_count()</c>.</summary>
-    public int FreeCount => _slots.Value;
+    /// <summary>Free slots; <see cref="int.MaxValue"/> when unlimited (gevent answers 1 there). Python: <c>Pool.free_count()</c>.</summary>
+    public int FreeCount => _slots?.Value ?? int.MaxValue;
 
-    /// <summary>Whether every slot is taken. Python: <c>Pool.full()</c>.</summary>
-    public bool IsFull => _slots.Value == 0;
+    /// <summary>Whether every slot is taken; never for an unlimited pool. Python: <c>Pool.full()</c>.</summary>
+    public bool IsFull => FreeCount == 0;
 
     /// <summary>Spawns once a slot is free (main code; coroutines await <see cref="SpawnAsync(Func{Task}, CancellationToken)"/>).
     /// Python: <c>pool.spawn(function, *args)</c>.</summary>
@@ -37,7 +44,7 @@ public sealed class HubPool : HubGroup
     public async ValueTask<HubGreenlet> SpawnAsync(Func<Task> function, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
-        await _slots.AcquireAsync(null, cancellationToken).ConfigureAwait(true);
+        await TakeSlotAsync(cancellationToken).ConfigureAwait(true);
         return StartInSlot(new HubGreenlet(function));
     }
 
@@ -45,7 +52,7 @@ public sealed class HubPool : HubGroup
     public async ValueTask<HubGreenlet<T>> SpawnAsync<T>(Func<Task<T>> function, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(function);
-        await _slots.AcquireAsync(null, cancellationToken).ConfigureAwait(true);
+        await TakeSlotAsync(cancellationToken).ConfigureAwait(true);
         return (HubGreenlet<T>)StartInSlot(new HubGreenlet<T>(function));
     }
 
@@ -54,7 +61,7 @@ public sealed class HubPool : HubGroup
     {
         ArgumentNullException.ThrowIfNull(greenlet);
         if (greenlet.IsDead || Contains(greenlet)) return;
-        if (!_slots.Acquire(TimeSpan.Zero)) MainGreenlet.Run("HubPool.Add", () => _slots.AcquireAsync());
+        if (_slots is not null && !_slots.Acquire(TimeSpan.Zero)) MainGreenlet.Run("HubPool.Add", () => _slots.AcquireAsync());
         base.Add(greenlet);
     }
 
@@ -65,13 +72,14 @@ public sealed class HubPool : HubGroup
     /// <summary>Awaitable twin of <see cref="WaitAvailable"/>.</summary>
     public async ValueTask<bool> WaitAvailableAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        if (_slots is null) return true;
         if (!await _slots.AcquireAsync(timeout, cancellationToken).ConfigureAwait(true)) return false;
         _slots.Release();
         return true;
     }
 
     /// <summary>
-    /// Applies <paramref name="function"/> to every item, at most <see cref="Size"/> at a time, and returns the results in
+    /// Applies <paramref name="function"/> to every item, at most <see cref="Size"/> at a time (all at once when unlimited), and returns the results in
     /// the order of the items (main code). Python: <c>pool.map(func, iterable)</c>.
     /// </summary>
     public IReadOnlyList<TResult> Map<TItem, TResult>(Func<TItem, Task<TResult>> function, IEnumerable<TItem> items) =>
@@ -91,8 +99,13 @@ public sealed class HubPool : HubGroup
 
     private protected override void OnLeft()
     {
-        _slots.Release();
+        _slots?.Release();
         base.OnLeft();
+    }
+
+    private async ValueTask TakeSlotAsync(CancellationToken cancellationToken)
+    {
+        if (_slots is not null) await _slots.AcquireAsync(null, cancellationToken).ConfigureAwait(true);
     }
 
     private HubGreenlet StartInSlot(HubGreenlet greenlet)

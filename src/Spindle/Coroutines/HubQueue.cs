@@ -13,6 +13,7 @@ public sealed class HubQueue<T> : IJoinableQueue<T>
     private readonly WaiterQueue _getters = new();
     private readonly WaiterQueue _putters = new();
     private readonly WaiterQueue _joiners = new();
+    private readonly WaiterQueue _peekers = new();
     private int _unfinished;
 
     /// <summary>Creates a queue holding at most <paramref name="maxSize"/> items (0: unbounded). Python: <c>Queue(maxsize=None)</c>.</summary>
@@ -139,6 +140,32 @@ public sealed class HubQueue<T> : IJoinableQueue<T>
         return item;
     }
 
+    /// <summary>
+    /// The next item without removing it, waiting while the queue is empty (main code; coroutines await
+    /// <see cref="PeekAsync"/>). Python: <c>peek(block=True, timeout=None)</c>.
+    /// </summary>
+    /// <exception cref="QueueEmptyException">Nothing arrived within <paramref name="timeout"/>.</exception>
+    public T Peek(TimeSpan? timeout = null)
+    {
+        if (_items.TryPeek(out var item)) return item;
+        if (Deadline.Validate(timeout) == TimeSpan.Zero) throw new QueueEmptyException();
+        return MainGreenlet.Run("HubQueue.Peek", () => PeekAsync(timeout));
+    }
+
+    /// <summary>Awaitable twin of <see cref="Peek"/>.</summary>
+    public async ValueTask<T> PeekAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var deadline = Deadline.Start(timeout);
+        T? item;
+        // A getter woken by the same put may take the item before this peeker runs: then it waits again.
+        while (!_items.TryPeek(out item))
+        {
+            if (deadline.HasExpired || !await _peekers.WaitAsync("HubQueue.PeekAsync", deadline.RemainingOrNull, cancellationToken))
+                return _items.TryPeek(out item) ? item : throw new QueueEmptyException();
+        }
+        return item;
+    }
+
     /// <summary>The next item without removing it. Python: <c>peek_nowait()</c>.</summary>
     /// <exception cref="QueueEmptyException">The queue is empty.</exception>
     public T PeekNoWait() => _items.TryPeek(out var item) ? item : throw new QueueEmptyException();
@@ -163,7 +190,7 @@ public sealed class HubQueue<T> : IJoinableQueue<T>
 
     /// <summary>Python's repr.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"<HubQueue maxsize={MaxSize} queue={_items.Count} getters={_getters.Count} putters={_putters.Count}>");
+        $"<HubQueue maxsize={MaxSize} queue={_items.Count} getters={_getters.Count + _peekers.Count} putters={_putters.Count}>");
 
     private bool TryPutNow(T item)
     {
@@ -171,6 +198,7 @@ public sealed class HubQueue<T> : IJoinableQueue<T>
         _items.Enqueue(item);
         _unfinished++;
         PassOnItems();
+        if (_peekers.Count > 0) _peekers.WakeAll(Hub.Current, true);
         return true;
     }
 

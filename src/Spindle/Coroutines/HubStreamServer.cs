@@ -34,6 +34,7 @@ public sealed class HubStreamServer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(listener);
         ArgumentNullException.ThrowIfNull(handle);
+        if (maxConnections < 1) throw new ArgumentOutOfRangeException(nameof(maxConnections), maxConnections, "A server must allow at least one connection, or null for no limit.");
         _listener = new HubSocket(listener, leaveOpen);
         _handle = handle;
         _handlers = maxConnections is { } max ? new HubPool(max) : new HubGroup();

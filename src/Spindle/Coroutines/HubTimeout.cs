@@ -28,12 +28,21 @@ public sealed class HubTimeout : IDisposable, ITimerTarget
     /// <param name="seconds">How long; null never fires (Python: <c>None</c>).</param>
     /// <param name="exception">What to raise; a <see cref="HubTimeoutException"/> by default.</param>
     /// <exception cref="ArgumentOutOfRangeException">A negative duration.</exception>
-    public HubTimeout(TimeSpan? seconds = null, Exception? exception = null)
+    public HubTimeout(TimeSpan? seconds = null, Exception? exception = null) : this(seconds, exception, silent: false) { }
+
+    private HubTimeout(TimeSpan? seconds, Exception? exception, bool silent)
     {
         if (seconds is { } s) ArgumentOutOfRangeException.ThrowIfLessThan(s, TimeSpan.Zero, nameof(seconds));
         Seconds = seconds;
         _exception = exception;
+        IsSilent = silent;
     }
+
+    /// <summary>
+    /// Whether <see cref="Run"/> and <see cref="RunAsync(Func{Task})"/> end their work quietly when this expires instead
+    /// of raising. Python: <c>Timeout(seconds, False)</c>.
+    /// </summary>
+    public bool IsSilent { get; }
 
     /// <summary>The duration. Python: <c>Timeout.seconds</c>.</summary>
     public TimeSpan? Seconds { get; }
@@ -66,18 +75,69 @@ public sealed class HubTimeout : IDisposable, ITimerTarget
     public static async Task<T> RunAsync<T>(TimeSpan? seconds, Func<Task<T>> function, T timeoutValue)
     {
         ArgumentNullException.ThrowIfNull(function);
-        var timeout = StartNew(seconds);
+        var result = timeoutValue;
+        await Silent(seconds).RunAsync(async () => result = await function().ConfigureAwait(true)).ConfigureAwait(true);
+        return result;
+    }
+
+    /// <summary>
+    /// Creates a silent timeout, not yet started: run work under it with <see cref="Run"/> or
+    /// <see cref="RunAsync(Func{Task})"/>, which stop the work when it expires and return false instead of raising.
+    /// Python: <c>gevent.Timeout(seconds, False)</c>, as in <c>with Timeout(0.1, False): …</c>.
+    /// </summary>
+    /// <remarks>
+    /// A C# <c>using</c> block cannot swallow the exception that ends it, so a silent timeout started by hand (or under
+    /// <c>using</c>) still raises its <see cref="HubTimeoutException"/> out of the block; <see cref="Run"/> is the
+    /// <c>with</c> block that catches it.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">A negative duration.</exception>
+    public static HubTimeout Silent(TimeSpan? seconds) => new(seconds, null, silent: true);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> under this timeout, started now for the running greenlet and cancelled when the body
+    /// ends. When it expires, a silent timeout ends the body quietly (false); any other raises out of here.
+    /// Python: <c>with timeout: …</c>.
+    /// </summary>
+    /// <returns>Whether the body finished before the timeout expired.</returns>
+    /// <exception cref="InvalidOperationException">Already pending.</exception>
+    public bool Run(Action body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        Start();
         try
         {
-            return await function().ConfigureAwait(true);
+            body();
+            return true;
         }
-        catch (HubTimeoutException e) when (e.Timeout == timeout)
+        catch (HubTimeoutException e) when (IsSilent && e.Timeout == this)
         {
-            return timeoutValue;
+            return false;
         }
         finally
         {
-            timeout.Dispose();
+            Cancel();
+        }
+    }
+
+    /// <summary>Awaitable twin of <see cref="Run"/>, for a coroutine's work. Python: <c>with timeout: …</c>.</summary>
+    /// <returns>Whether the body finished before the timeout expired.</returns>
+    /// <exception cref="InvalidOperationException">Already pending.</exception>
+    public async Task<bool> RunAsync(Func<Task> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        Start();
+        try
+        {
+            await body().ConfigureAwait(true);
+            return true;
+        }
+        catch (HubTimeoutException e) when (IsSilent && e.Timeout == this)
+        {
+            return false;
+        }
+        finally
+        {
+            Cancel();
         }
     }
 

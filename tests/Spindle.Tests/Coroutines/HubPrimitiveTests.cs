@@ -249,9 +249,9 @@ public class HubPrimitiveTests : LeakCheckedTest
         using var errors = new CapturedHubErrors();
         var group = new HubGroup();
         var slow = group.Spawn(() => Hub.SleepAsync(Long).AsTask());
-        group.Spawn(async () => { await Hub.SleepAsync(Short); throw new BoomException(); });
+        group.Spawn(() => throw new BoomException());
         Assert.Equal(2, group.Count);
-        Assert.Throws<BoomException>(() => group.Join(raiseError: true));
+        Assert.Throws<BoomException>(() => group.Join(Short, raiseError: true)); // the wait timed out; the failure is still raised
         Assert.Equal(1, group.Count);
         Assert.False(group.Join(Short));
         group.Kill();

@@ -28,19 +28,25 @@ public class HubTests : LeakCheckedTest
         Assert.Equal(["heng start", "ha start", "heiheihei start", "heng end", "ha end", "heiheihei end"], log);
     });
 
-    [Fact]
-    public void Sleep_zero_lets_the_other_ready_coroutines_run() => FreshThread.Run(() =>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1000)] // gevent: a negative sleep is sleep(0)
+    public void Sleep_zero_or_negative_lets_the_other_ready_coroutines_run(int milliseconds) => FreshThread.Run(() =>
     {
+        var pause = TimeSpan.FromMilliseconds(milliseconds);
         var log = new List<string>();
         Func<Task> Worker(string name) => async () =>
         {
             for (var i = 0; i < 3; i++)
             {
                 log.Add($"{name}{i}");
-                await Hub.SleepAsync(TimeSpan.Zero);
+                await Hub.SleepAsync(pause);
             }
         };
-        Hub.JoinAll([Hub.Spawn(Worker("a")), Hub.Spawn(Worker("b"))]);
+        var workers = new[] { Hub.Spawn(Worker("a")), Hub.Spawn(Worker("b")) };
+        Hub.Sleep(pause);
+        Assert.Equal(["a0", "b0"], log);
+        Hub.JoinAll(workers);
         Assert.Equal(["a0", "b0", "a1", "b1", "a2", "b2"], log);
     });
 
