@@ -169,6 +169,9 @@ public class SpindleProcess : IDisposable
     /// <summary>The child's pid; null before <see cref="Start"/>. Python: <c>Process.pid</c>.</summary>
     public int? Pid => S.IsCurrent ? Environment.ProcessId : S.Child?.Pid;
 
+    /// <summary>Same as <see cref="Pid"/>. Python: <c>Process.ident</c>.</summary>
+    public int? Ident => Pid;
+
     /// <summary>
     /// A descriptor that becomes readable when the child ends, for <see cref="Ipc.Connection.Wait"/>, a selector or
     /// poll(2). Python: <c>Process.sentinel</c>. It belongs to this process object: it stays open (and readable once
