@@ -17,7 +17,7 @@ namespace Spindle.Ipc;
 /// A connection travels to a child process as a target's argument or capture (its descriptor is passed with
 /// SCM_RIGHTS) and both processes then hold the end; close each copy where it is no longer needed.
 /// </remarks>
-public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Connection>
+public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Connection>, IHandshakeChannel
 {
     /// <summary>The largest message accepted: the largest .NET byte array. A frame claiming more is malformed.</summary>
     public static readonly long MaxMessageLength = Array.MaxLength;
@@ -231,6 +231,22 @@ public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Con
         {
             throw new ObjectDisposedException(nameof(Connection), closedMessage);
         }
+    }
+
+    void IHandshakeChannel.Send(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body) => SendBytes([.. head, .. body]);
+
+    bool IHandshakeChannel.Receive(out ReadOnlyMemory<byte> frame, Deadline deadline, bool spin)
+    {
+        if (!Poll(TimeSpan.FromMilliseconds(deadline.RemainingMilliseconds))) throw new TimeoutException("The peer did not answer in time.");
+        try
+        {
+            frame = RecvBytes(Authentication.HandshakeMaxFrame);
+        }
+        catch (MessageLengthException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
+        return true;
     }
 
     /// <summary>Closes this end (other processes' copies stay open). Python: <c>Connection.close()</c>.</summary>
