@@ -59,9 +59,17 @@ public sealed class Listener : IDisposable
     /// <summary>Stops listening (a blocked <see cref="Accept"/> fails) and removes a Unix socket file. Python: <c>Listener.close()</c>.</summary>
     public void Close()
     {
-        if (_handle.IsClosed) return;
+        SafeFdLease lease;
+        try
+        {
+            lease = new SafeFdLease(_handle, nameof(Listener));
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // closed already
+        }
         // shutdown wakes an accept blocked on another thread, which the deferred close of the handle would not.
-        Libc.Shutdown((int)_handle.DangerousGetHandle(), Libc.SHUT_RDWR);
+        using (lease) Libc.Shutdown(lease.Fd, Libc.SHUT_RDWR);
         _handle.Dispose();
         if (Address is { IsTcp: false, Path: { } path } && !path.StartsWith('@')) Libc.Unlink(path);
     }

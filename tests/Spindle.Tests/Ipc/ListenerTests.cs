@@ -116,4 +116,16 @@ public sealed class ListenerTests : LeakCheckedTest
         Assert.Throws<ObjectDisposedException>(() => listener.Accept());
         Assert.Throws<IOException>(() => Client.Connect(listener.Address));
     }
+
+    [Fact]
+    public void Close_on_another_thread_ends_a_blocked_Accept()
+    {
+        var listener = new Listener();
+        // Whether the accept has blocked yet or not when Close comes, it ends with the same exception.
+        var accepting = Task.Run(listener.Accept);
+        listener.Close();
+        var e = Assert.Throws<AggregateException>(() => accepting.Wait(Children.Patience));
+        Assert.IsType<ObjectDisposedException>(e.InnerException);
+        listener.Close(); // twice is harmless
+    }
 }
