@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Spindle.Native;
+using Spindle.Processes;
 using Spindle.Selectors;
 using Spindle.Serialization;
 
@@ -16,7 +17,7 @@ namespace Spindle.Ipc;
 /// A connection travels to a child process as a target's argument or capture (its descriptor is passed with
 /// SCM_RIGHTS) and both processes then hold the end; close each copy where it is no longer needed.
 /// </remarks>
-public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Connection>
+public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Connection>, IHandshakeChannel
 {
     /// <summary>The largest message accepted: the largest .NET byte array. A frame claiming more is malformed.</summary>
     public static readonly long MaxMessageLength = Array.MaxLength;
@@ -195,6 +196,57 @@ public sealed class Connection : IDisposable, IHasFileDescriptor, IShareable<Con
     {
         CheckWritable();
         return Task.Run(() => SendBytes(data.Span), cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits until some of <paramref name="objects"/> are ready and returns those, in the order given: a
+    /// <see cref="Connection"/> with a message or the end of the stream waiting, a process sentinel that has ended (a
+    /// <see cref="SpindleProcess.Sentinel"/> number, or the <see cref="SpindleProcess"/> itself), a socket with data, a
+    /// connection to accept or EOF. Python: <c>multiprocessing.connection.wait(object_list, timeout=None)</c>.
+    /// </summary>
+    /// <param name="objects">Connections, sentinels (int descriptors), processes, sockets or <see cref="IHasFileDescriptor"/>s.</param>
+    /// <param name="timeout">Null waits until one is ready; <see cref="TimeSpan.Zero"/> only checks.</param>
+    /// <returns>The ready objects; empty when the timeout elapsed first (as Python's empty list).</returns>
+    /// <exception cref="ObjectDisposedException">A connection, socket or process object in the list is closed.</exception>
+    /// <exception cref="InvalidOperationException">A process in the list was not started.</exception>
+    /// <exception cref="ArgumentException">An element is null, of a type that has no descriptor, or a descriptor that is not open.</exception>
+    public static IReadOnlyList<object> Wait(IEnumerable<object> objects, TimeSpan? timeout = null) => ConnectionWait.Wait(objects, timeout);
+
+    /// <summary>
+    /// Awaitable twin of <see cref="Wait"/>: the poll runs on a thread-pool thread and ends at once on cancellation.
+    /// Python: <c>multiprocessing.connection.wait</c>.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static Task<IReadOnlyList<object>> WaitAsync(IEnumerable<object> objects, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        ConnectionWait.WaitAsync(objects, timeout, cancellationToken);
+
+    /// <summary>A reference on the descriptor for the length of a wait; <paramref name="closedMessage"/> if it is closed.</summary>
+    internal SafeFdLease Lease(string closedMessage)
+    {
+        try
+        {
+            return new SafeFdLease(_handle, nameof(Connection));
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new ObjectDisposedException(nameof(Connection), closedMessage);
+        }
+    }
+
+    void IHandshakeChannel.Send(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body) => SendBytes([.. head, .. body]);
+
+    bool IHandshakeChannel.Receive(out ReadOnlyMemory<byte> frame, Deadline deadline, bool spin)
+    {
+        if (!Poll(TimeSpan.FromMilliseconds(deadline.RemainingMilliseconds))) throw new TimeoutException("The peer did not answer in time.");
+        try
+        {
+            frame = RecvBytes(Authentication.HandshakeMaxFrame);
+        }
+        catch (MessageLengthException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
+        return true;
     }
 
     /// <summary>Closes this end (other processes' copies stay open). Python: <c>Connection.close()</c>.</summary>

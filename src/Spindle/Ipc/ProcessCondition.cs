@@ -146,23 +146,14 @@ public sealed unsafe class ProcessCondition : ICondition, IShareable<ProcessCond
     public override string ToString() => $"<ProcessCondition({_lock}, waiting={Volatile.Read(ref *Waiting)})>";
 
     /// <summary>Describes the condition and its lock for a child process (by reference).</summary>
-    public ShareableHandle Export()
-    {
-        var lockState = ((IShareable)_lock).Export().State.Span;
-        var extra = new byte[1 + lockState.Length];
-        extra[0] = _lock is ProcessRLock ? (byte)1 : (byte)0;
-        lockState.CopyTo(extra.AsSpan(1));
-        return _segment.ToHandle(extra);
-    }
+    public ShareableHandle Export() => _segment.ToHandle(GuardLocks.Export(_lock));
 
     /// <summary>Rebuilds the condition and its lock in the receiving process.</summary>
     public static ProcessCondition Import(ShareableHandle handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
         var state = handle.State;
-        var lockHandle = new ShareableHandle(state[(Segment.ExportSize + 1)..]);
-        IProcessOwnedLock underlying = state.Span[Segment.ExportSize] == 1 ? ProcessRLock.Import(lockHandle) : ProcessLock.Import(lockHandle);
-        return new ProcessCondition(Segment.Import(state.Span), underlying, ownsLock: true);
+        return new ProcessCondition(Segment.Import(state.Span), GuardLocks.Import(state[Segment.ExportSize..]), ownsLock: true);
     }
 
     private (int Seq, int Depth) Enter(string operation)

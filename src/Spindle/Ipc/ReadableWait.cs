@@ -56,36 +56,21 @@ internal static unsafe class ReadableWait
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (Wait(lease.Fd, Deadline.Start(TimeSpan.Zero))) return true;
-                var cancel = Libc.EventFd(0, Libc.EFD_CLOEXEC);
-                if (cancel < 0) throw new IOException($"eventfd failed: {Libc.Describe(Libc.LastErrno)}.");
-                try
+                using var cancel = new CancellationFd(cancellationToken);
+                var fds = stackalloc PollFd[2];
+                while (true)
                 {
-                    using (cancellationToken.Register(() =>
+                    fds[0] = new PollFd { Fd = lease.Fd, Events = Libc.POLLIN };
+                    fds[1] = new PollFd { Fd = cancel.Fd, Events = Libc.POLLIN };
+                    var n = Libc.Poll(fds, 2, deadline.RemainingMilliseconds);
+                    if (n < 0)
                     {
-                        ulong one = 1;
-                        Libc.WriteFd(cancel, (byte*)&one, 8);
-                    }))
-                    {
-                        var fds = stackalloc PollFd[2];
-                        while (true)
-                        {
-                            fds[0] = new PollFd { Fd = lease.Fd, Events = Libc.POLLIN };
-                            fds[1] = new PollFd { Fd = cancel, Events = Libc.POLLIN };
-                            var n = Libc.Poll(fds, 2, deadline.RemainingMilliseconds);
-                            if (n < 0)
-                            {
-                                var errno = Libc.LastErrno;
-                                if (errno == Libc.EINTR) continue;
-                                throw new IOException($"poll failed: {Libc.Describe(errno)}.");
-                            }
-                            if (fds[1].REvents != 0) cancellationToken.ThrowIfCancellationRequested();
-                            return n > 0 && fds[0].REvents != 0;
-                        }
+                        var errno = Libc.LastErrno;
+                        if (errno == Libc.EINTR) continue;
+                        throw new IOException($"poll failed: {Libc.Describe(errno)}.");
                     }
-                }
-                finally
-                {
-                    Libc.CloseFd(cancel);
+                    if (fds[1].REvents != 0) cancellationToken.ThrowIfCancellationRequested();
+                    return n > 0 && fds[0].REvents != 0;
                 }
             }
         }, CancellationToken.None);

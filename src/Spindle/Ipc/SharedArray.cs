@@ -22,13 +22,30 @@ public sealed unsafe class SharedArray<T> : IShareable<SharedArray<T>>, IDisposa
 
     private readonly Segment _segment;
     private readonly T* _elements;
+    private readonly SegmentGuard _guard;
 
     /// <summary>Creates a zero-filled array. Python: <c>multiprocessing.Array(type, size, lock=True)</c>.</summary>
     /// <param name="length">Number of elements.</param>
     /// <param name="lockEnabled">Python's <c>lock</c>: true (default) creates a <see cref="ProcessRLock"/>; false gives Python's <c>RawArray</c>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
     public SharedArray(int length, bool lockEnabled = true)
-        : this(Segment.CreateAnonymous(ElementsOffset + (long)sizeof(T) * CheckLength(length), "array"), length, lockEnabled)
+        : this(Allocate(length), length, segment => SegmentGuard.Own(segment, lockEnabled))
+    {
+    }
+
+    /// <summary>
+    /// Creates a zero-filled array guarded by an existing lock, which <see cref="GetLock"/> then returns. Python:
+    /// <c>multiprocessing.Array(type, size, lock=existing_lock)</c>. The lock travels to a child with the array; this
+    /// array does not dispose it (its creator does).
+    /// </summary>
+    /// <param name="length">Number of elements.</param>
+    /// <param name="lockToUse">A <see cref="ProcessLock"/> or a <see cref="ProcessRLock"/>. A <see cref="ProcessLock"/> is not
+    /// re-entrant: the locked members take it for each step, so holding it around them deadlocks, as in Python; hold it
+    /// around <see cref="AsSpan"/> instead.</param>
+    /// <exception cref="ArgumentException">Another kind of lock, which other processes could not take.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    public SharedArray(int length, ILock lockToUse)
+        : this(Allocate(length), length, _ => SegmentGuard.Given(lockToUse, nameof(lockToUse)))
     {
     }
 
@@ -38,28 +55,52 @@ public sealed unsafe class SharedArray<T> : IShareable<SharedArray<T>>, IDisposa
         initial.CopyTo(new Span<T>(_elements, initial.Length));
     }
 
+    /// <summary>Creates an array holding a copy of <paramref name="initial"/>, guarded by an existing lock. Python: <c>multiprocessing.Array(type, initializer, lock=existing_lock)</c>.</summary>
+    /// <exception cref="ArgumentException">Another kind of lock than <see cref="ProcessLock"/> or <see cref="ProcessRLock"/>.</exception>
+    public SharedArray(ReadOnlySpan<T> initial, ILock lockToUse) : this(initial.Length, lockToUse)
+    {
+        initial.CopyTo(new Span<T>(_elements, initial.Length));
+    }
+
     /// <summary>Creates an array holding the items of <paramref name="initial"/>. Python: <c>multiprocessing.Array('i', range(10))</c>.</summary>
     public SharedArray(IEnumerable<T> initial, bool lockEnabled = true) : this((ReadOnlySpan<T>)(initial ?? throw new ArgumentNullException(nameof(initial))).ToArray(), lockEnabled)
     {
     }
 
-    private SharedArray(Segment segment, int length, bool lockEnabled)
+    /// <summary>Creates an array holding the items of <paramref name="initial"/>, guarded by an existing lock. Python: <c>multiprocessing.Array('i', range(10), lock=existing_lock)</c>.</summary>
+    /// <exception cref="ArgumentException">Another kind of lock than <see cref="ProcessLock"/> or <see cref="ProcessRLock"/>.</exception>
+    public SharedArray(IEnumerable<T> initial, ILock lockToUse) : this((ReadOnlySpan<T>)(initial ?? throw new ArgumentNullException(nameof(initial))).ToArray(), lockToUse)
+    {
+    }
+
+    private SharedArray(Segment segment, int length, Func<Segment, SegmentGuard> guard)
     {
         _segment = segment;
         Length = length;
         _elements = (T*)(segment.Base + Segment.HeaderSize + ElementsOffset);
-        Lock = lockEnabled ? new ProcessRLock(segment, ownsSegment: false) : null;
+        try
+        {
+            _guard = guard(segment);
+        }
+        catch
+        {
+            segment.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Number of elements. Python: <c>len(arr)</c>.</summary>
     public int Length { get; }
 
-    /// <summary>The lock that guards the array, or null when created with <c>lockEnabled: false</c>. Python: <c>get_lock()</c>.</summary>
-    public ProcessRLock? Lock { get; }
+    /// <summary>
+    /// The lock that guards the array: its own <see cref="ProcessRLock"/>, the lock it was created with, or null when
+    /// created with <c>lockEnabled: false</c>. Python: <c>get_lock()</c>.
+    /// </summary>
+    public ILock? Lock => _guard.Lock;
 
-    /// <summary>Python: <c>get_lock()</c>.</summary>
+    /// <summary>Python: <c>get_lock()</c>; the very lock passed to the constructor, if one was.</summary>
     /// <exception cref="InvalidOperationException">The array has no lock (Python: <c>AttributeError</c> on a raw array).</exception>
-    public ProcessRLock GetLock() => Lock ?? throw new InvalidOperationException("This SharedArray was created with lockEnabled: false and has no lock (Python: RawArray has no get_lock()).");
+    public ILock GetLock() => _guard.Lock ?? throw new InvalidOperationException("This SharedArray was created with lockEnabled: false and has no lock (Python: RawArray has no get_lock()).");
 
     /// <summary>One element, read or written under the lock when there is one. Python: <c>arr[i]</c>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The index is outside 0 … Length−1 (Python: <c>IndexError</c>).</exception>
@@ -116,18 +157,23 @@ public sealed unsafe class SharedArray<T> : IShareable<SharedArray<T>>, IDisposa
         return p + index;
     }
 
-    /// <summary>Unmaps this process's view (and its lock's); other processes keep theirs.</summary>
-    public void Dispose() => _segment.Dispose();
+    /// <summary>Unmaps this process's view (and its lock's, unless the lock was passed in here); other processes keep theirs.</summary>
+    public void Dispose()
+    {
+        _segment.Dispose();
+        _guard.Dispose();
+    }
 
     /// <summary>Python's repr, e.g. <c>&lt;SharedArray&lt;Int32&gt;[10]&gt;</c>.</summary>
     public override string ToString() => $"<SharedArray<{typeof(T).Name}>[{Length}]>";
 
-    /// <summary>Describes the array for a child process (by reference). Python: the reducer of <c>Array</c>.</summary>
+    /// <summary>Describes the array for a child process (by reference), with its lock. Python: the reducer of <c>Array</c>.</summary>
     public ShareableHandle Export()
     {
-        Span<byte> extra = stackalloc byte[5];
+        var guard = _guard.Export();
+        var extra = new byte[4 + guard.Length];
         BinaryPrimitives.WriteInt32LittleEndian(extra, Length);
-        extra[4] = Lock is null ? (byte)0 : (byte)1;
+        guard.CopyTo(extra.AsSpan(4));
         return _segment.ToHandle(extra);
     }
 
@@ -136,17 +182,15 @@ public sealed unsafe class SharedArray<T> : IShareable<SharedArray<T>>, IDisposa
     public static SharedArray<T> Import(ShareableHandle handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        var state = handle.State.Span;
-        var extra = state[Segment.ExportSize..];
-        return new SharedArray<T>(Segment.Import(state), BinaryPrimitives.ReadInt32LittleEndian(extra), extra[4] != 0);
+        var extra = handle.State[Segment.ExportSize..];
+        return new SharedArray<T>(Segment.Import(handle.State.Span), BinaryPrimitives.ReadInt32LittleEndian(extra.Span), segment => SegmentGuard.Import(segment, extra[4..]));
     }
 
-    // Already held by this thread (a locked multi-step update): re-entering would only add shared writes.
-    private LockScope Enter() => Lock is { } held && !held.IsOwnedByCurrentThread ? held.EnterScope() : default;
+    private LockScope Enter() => _guard.Enter();
 
-    private static int CheckLength(int length)
+    private static Segment Allocate(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        return length;
+        return Segment.CreateAnonymous(ElementsOffset + (long)sizeof(T) * length, "array");
     }
 }

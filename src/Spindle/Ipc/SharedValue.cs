@@ -23,29 +23,57 @@ public sealed unsafe class SharedValue<T> : IShareable<SharedValue<T>>, IDisposa
 
     private readonly Segment _segment;
     private readonly T* _value;
+    private readonly SegmentGuard _guard;
 
     /// <summary>Creates a shared value. Python: <c>multiprocessing.Value(type, value, lock=True)</c>.</summary>
     /// <param name="value">The initial value (Python's <c>*args</c>).</param>
     /// <param name="lockEnabled">Python's <c>lock</c>: true (default) creates a <see cref="ProcessRLock"/>; false gives Python's <c>RawValue</c>.</param>
     public SharedValue(T value = default, bool lockEnabled = true)
-        : this(Segment.CreateAnonymous(ValueOffset + sizeof(T), "value"), lockEnabled)
+        : this(Segment.CreateAnonymous(ValueOffset + sizeof(T), "value"), segment => SegmentGuard.Own(segment, lockEnabled))
     {
         *_value = value;
     }
 
-    private SharedValue(Segment segment, bool lockEnabled)
+    /// <summary>
+    /// Creates a shared value guarded by an existing lock, which <see cref="GetLock"/> then returns. Python:
+    /// <c>multiprocessing.Value(type, value, lock=existing_lock)</c>. The lock travels to a child with the value; this
+    /// value does not dispose it (its creator does).
+    /// </summary>
+    /// <param name="value">The initial value.</param>
+    /// <param name="lockToUse">A <see cref="ProcessLock"/> or a <see cref="ProcessRLock"/>. A <see cref="ProcessLock"/> is not
+    /// re-entrant: <see cref="Value"/> takes it for each get and set, so holding it around them deadlocks, as in Python;
+    /// hold it around <see cref="Ref"/> instead.</param>
+    /// <exception cref="ArgumentException">Another kind of lock, which other processes could not take.</exception>
+    public SharedValue(T value, ILock lockToUse)
+        : this(Segment.CreateAnonymous(ValueOffset + sizeof(T), "value"), _ => SegmentGuard.Given(lockToUse, nameof(lockToUse)))
+    {
+        *_value = value;
+    }
+
+    private SharedValue(Segment segment, Func<Segment, SegmentGuard> guard)
     {
         _segment = segment;
         _value = (T*)(segment.Base + Segment.HeaderSize + ValueOffset);
-        Lock = lockEnabled ? new ProcessRLock(segment, ownsSegment: false) : null;
+        try
+        {
+            _guard = guard(segment);
+        }
+        catch
+        {
+            segment.Dispose();
+            throw;
+        }
     }
 
-    /// <summary>The lock that guards the value, or null when created with <c>lockEnabled: false</c>. Python: <c>get_lock()</c>.</summary>
-    public ProcessRLock? Lock { get; }
+    /// <summary>
+    /// The lock that guards the value: its own <see cref="ProcessRLock"/>, the lock it was created with, or null when
+    /// created with <c>lockEnabled: false</c>. Python: <c>get_lock()</c>.
+    /// </summary>
+    public ILock? Lock => _guard.Lock;
 
-    /// <summary>Python: <c>get_lock()</c>.</summary>
+    /// <summary>Python: <c>get_lock()</c>; the very lock passed to the constructor, if one was.</summary>
     /// <exception cref="InvalidOperationException">The value has no lock (Python: <c>AttributeError</c> on a raw value).</exception>
-    public ProcessRLock GetLock() => Lock ?? throw new InvalidOperationException("This SharedValue was created with lockEnabled: false and has no lock (Python: RawValue has no get_lock()).");
+    public ILock GetLock() => _guard.Lock ?? throw new InvalidOperationException("This SharedValue was created with lockEnabled: false and has no lock (Python: RawValue has no get_lock()).");
 
     /// <summary>The value; each get and each set takes the lock when there is one. Python: <c>.value</c>.</summary>
     public T Value
@@ -53,23 +81,12 @@ public sealed unsafe class SharedValue<T> : IShareable<SharedValue<T>>, IDisposa
         get
         {
             var p = Pointer;
-            // Already held by this thread (a locked read-modify-write): re-entering would only add shared writes.
-            if (Lock is not { } held || held.IsOwnedByCurrentThread) return *p;
-            held.Acquire();
-            try { return *p; }
-            finally { held.Release(); }
+            using (_guard.Enter()) return *p;
         }
         set
         {
             var p = Pointer;
-            if (Lock is not { } held || held.IsOwnedByCurrentThread)
-            {
-                *p = value;
-                return;
-            }
-            held.Acquire();
-            try { *p = value; }
-            finally { held.Release(); }
+            using (_guard.Enter()) *p = value;
         }
     }
 
@@ -81,21 +98,25 @@ public sealed unsafe class SharedValue<T> : IShareable<SharedValue<T>>, IDisposa
 
     internal T* Pointer => _segment.IsClosed ? throw new ObjectDisposedException(nameof(SharedValue<T>)) : _value;
 
-    /// <summary>Unmaps this process's view (and its lock's); other processes keep theirs.</summary>
-    public void Dispose() => _segment.Dispose();
+    /// <summary>Unmaps this process's view (and its lock's, unless the lock was passed in here); other processes keep theirs.</summary>
+    public void Dispose()
+    {
+        _segment.Dispose();
+        _guard.Dispose();
+    }
 
     /// <summary>Python's repr, e.g. <c>&lt;SharedValue&lt;Double&gt;(3.14)&gt;</c>.</summary>
     public override string ToString() => $"<SharedValue<{typeof(T).Name}>({Value})>";
 
-    /// <summary>Describes the value for a child process (by reference). Python: the reducer of <c>Value</c>.</summary>
-    public ShareableHandle Export() => _segment.ToHandle([Lock is null ? (byte)0 : (byte)1]);
+    /// <summary>Describes the value for a child process (by reference), with its lock. Python: the reducer of <c>Value</c>.</summary>
+    public ShareableHandle Export() => _segment.ToHandle(_guard.Export());
 
     /// <summary>Rebuilds the value in the receiving process, bound to the same shared memory and lock.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "IShareable<TSelf> requires a static Import on the type itself.")]
     public static SharedValue<T> Import(ShareableHandle handle)
     {
         ArgumentNullException.ThrowIfNull(handle);
-        var state = handle.State.Span;
-        return new SharedValue<T>(Segment.Import(state), state[Segment.ExportSize] != 0);
+        var state = handle.State;
+        return new SharedValue<T>(Segment.Import(state.Span), segment => SegmentGuard.Import(segment, state[Segment.ExportSize..]));
     }
 }

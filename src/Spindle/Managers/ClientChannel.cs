@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Authentication;
+using Spindle.Ipc;
 
 namespace Spindle.Managers;
 

@@ -15,10 +15,10 @@ namespace Spindle.Managers;
 /// budget, then blocks. Sends are whole frames under a lock, so a reply written by a completing operation on another thread never
 /// interleaves with one written by the connection's own thread.
 /// </remarks>
-internal sealed unsafe class FrameChannel : IDisposable
+internal sealed unsafe class FrameChannel : IDisposable, IHandshakeChannel
 {
-    /// <summary>The largest frame read before both sides have authenticated (Python reads the challenge with <c>recv_bytes(256)</c>).</summary>
-    internal const int HandshakeMaxFrame = 256;
+    /// <summary>The largest frame read before both sides have authenticated.</summary>
+    internal const int HandshakeMaxFrame = Authentication.HandshakeMaxFrame;
 
     /// <summary>The largest frame read once authenticated; a longer announcement drops the connection.</summary>
     internal const int MaxFrameBytes = 1 << 30;
@@ -44,44 +44,15 @@ internal sealed unsafe class FrameChannel : IDisposable
 
     /// <summary>Connects to a manager's listener.</summary>
     /// <exception cref="ManagerConnectionException">Nothing listens there, or the connection failed.</exception>
-    internal static FrameChannel Connect(ManagerAddress address)
-    {
-        var fd = Libc.Socket(address.Family, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0);
-        if (fd < 0) throw new ManagerConnectionException($"Cannot create a socket to reach the manager at {address}: {Libc.Describe(Libc.LastErrno)}.");
-        try
-        {
-            var sockaddr = stackalloc byte[Libc.SockAddrCapacity];
-            var length = address.WriteSockAddr(new Span<byte>(sockaddr, Libc.SockAddrCapacity));
-            if (Libc.Connect(fd, sockaddr, length) != 0)
-            {
-                var errno = Libc.LastErrno;
-                // Interrupted: the kernel completes the connection in the background; wait until it is writable.
-                if (errno != Libc.EINTR || !ConnectCompleted(fd))
-                    throw new ManagerConnectionException(errno is Libc.ECONNREFUSED or Libc.ENOENT
-                        ? $"Cannot connect to the manager at {address}: no server listens there (it has shut down, or was never started)."
-                        : $"Cannot connect to the manager at {address}: {Libc.Describe(errno)}.");
-            }
-            if (address.IsTcp) Libc.EnableOption(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY);
-            return new FrameChannel(fd);
-        }
-        catch
-        {
-            Libc.CloseFd(fd);
-            throw;
-        }
-    }
-
-    private static bool ConnectCompleted(int fd)
-    {
-        var poll = new PollFd { Fd = fd, Events = Libc.POLLOUT };
-        while (Libc.Poll(&poll, 1, -1) < 0 && Libc.LastErrno == Libc.EINTR) { }
-        return (poll.REvents & (Libc.POLLERR | Libc.POLLHUP)) == 0;
-    }
+    internal static FrameChannel Connect(ManagerAddress address) =>
+        new(StreamSockets.Connect(address, errno => new ManagerConnectionException(errno is Libc.ECONNREFUSED or Libc.ENOENT
+            ? $"Cannot connect to the manager at {address}: no server listens there (it has shut down, or was never started)."
+            : $"Cannot connect to the manager at {address}: {Libc.Describe(errno)}.")));
 
     /// <summary>Sends one frame whose body is <paramref name="head"/> followed by <paramref name="body"/>.</summary>
     /// <exception cref="IOException">The peer has closed the connection.</exception>
     /// <exception cref="ObjectDisposedException">This end is closed.</exception>
-    internal void Send(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body = default)
+    public void Send(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body = default)
     {
         Span<byte> header = stackalloc byte[4];
         BinaryPrimitives.WriteInt32BigEndian(header, head.Length + body.Length);
@@ -138,7 +109,7 @@ internal sealed unsafe class FrameChannel : IDisposable
     /// <exception cref="InvalidDataException">The frame is longer than <see cref="MaxFrame"/>, or malformed.</exception>
     /// <exception cref="EndOfStreamException">The peer closed the connection inside a frame.</exception>
     /// <exception cref="TimeoutException">The deadline passed first.</exception>
-    internal bool Receive(out ReadOnlyMemory<byte> frame, Deadline deadline, bool spin = true)
+    public bool Receive(out ReadOnlyMemory<byte> frame, Deadline deadline, bool spin = true)
     {
         frame = default;
         using var lease = new SafeFdLease(_handle, "manager connection");

@@ -159,6 +159,20 @@ public sealed class ManagerAddress : IEquatable<ManagerAddress>
         return 16;
     }
 
+    /// <summary>The TCP address in a sockaddr (a peer's, from accept); null for any other family (a Unix peer is unnamed).</summary>
+    internal static ManagerAddress? FromSockAddr(ReadOnlySpan<byte> sockaddr)
+    {
+        // An unnamed Unix peer's sockaddr is the family alone.
+        if (sockaddr.Length < 4) return null;
+        var port = BinaryPrimitives.ReadUInt16BigEndian(sockaddr[2..]);
+        return BinaryPrimitives.ReadUInt16LittleEndian(sockaddr) switch
+        {
+            Libc.AF_INET => new ManagerAddress(null, new IPAddress(sockaddr[4..8]), port),
+            Libc.AF_INET6 => new ManagerAddress(null, new IPAddress(sockaddr[8..24], BinaryPrimitives.ReadUInt32LittleEndian(sockaddr[24..])), port),
+            _ => null,
+        };
+    }
+
     /// <summary>This address with the port the kernel bound <paramref name="fd"/> to (for a TCP listener given port 0).</summary>
     internal unsafe ManagerAddress WithBoundPort(int fd)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Spindle.Ipc;
 using Spindle.Native;
 
 namespace Spindle.Managers;
@@ -27,7 +28,7 @@ internal sealed class ManagerServer : IDisposable
     {
         AuthKey = authKey;
         _registry = registrations.ToDictionary(r => r.TypeId, StringComparer.Ordinal);
-        (_listener, Address) = Listen(address);
+        (_listener, Address) = StreamSockets.Listen(address, 128, "The manager");
         _acceptor = new Thread(Accept) { IsBackground = true, Name = "spindle-manager-acceptor" };
     }
 
@@ -181,32 +182,6 @@ internal sealed class ManagerServer : IDisposable
                 _connections.Add(connection, thread);
             }
             thread.Start();
-        }
-    }
-
-    private static unsafe (int Fd, ManagerAddress Bound) Listen(ManagerAddress address)
-    {
-        var fd = Libc.Socket(address.Family, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0);
-        if (fd < 0) throw new IOException($"Cannot create a socket for the manager at {address}: {Libc.Describe(Libc.LastErrno)}.");
-        try
-        {
-            if (address.IsTcp) Libc.EnableOption(fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR);
-            var sockaddr = stackalloc byte[Libc.SockAddrCapacity];
-            var length = address.WriteSockAddr(new Span<byte>(sockaddr, Libc.SockAddrCapacity));
-            if (Libc.Bind(fd, sockaddr, length) != 0)
-            {
-                var errno = Libc.LastErrno;
-                throw new IOException(errno == Libc.EADDRINUSE
-                    ? $"The manager cannot listen at {address}: the address is already in use."
-                    : $"The manager cannot listen at {address}: {Libc.Describe(errno)}.");
-            }
-            if (Libc.Listen(fd, 128) != 0) throw new IOException($"The manager cannot listen at {address}: {Libc.Describe(Libc.LastErrno)}.");
-            return (fd, address.WithBoundPort(fd));
-        }
-        catch
-        {
-            Libc.CloseFd(fd);
-            throw;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Security.Authentication;
+using Spindle.Ipc;
 
 namespace Spindle.Managers;
 

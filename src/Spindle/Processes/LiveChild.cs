@@ -96,6 +96,20 @@ internal sealed class LiveChild
         }
     }
 
+    /// <summary>
+    /// A new descriptor that is readable once the child has exited, owned by the caller: a dup of the pidfd while the
+    /// child is unreaped (a pidfd stays readable after the reap, so the dup outlives ours), else an eventfd already set.
+    /// </summary>
+    internal int OpenSentinel()
+    {
+        lock (_gate)
+        {
+            var fd = _pidfd >= 0 ? Libc.FcntlInt(_pidfd, Libc.F_DUPFD_CLOEXEC, 0) : Libc.EventFd(1, Libc.EFD_CLOEXEC);
+            if (fd < 0) throw new IOException($"Opening a sentinel for process {Pid} failed: {Libc.Describe(Libc.LastErrno)}.");
+            return fd;
+        }
+    }
+
     /// <summary>Closes the parent's end of the channel: a child waiting for its start frame exits at once.</summary>
     internal void CloseChannel() => _channel.Dispose();
 

@@ -169,6 +169,30 @@ public class SpindleProcess : IDisposable
     /// <summary>The child's pid; null before <see cref="Start"/>. Python: <c>Process.pid</c>.</summary>
     public int? Pid => S.IsCurrent ? Environment.ProcessId : S.Child?.Pid;
 
+    /// <summary>Same as <see cref="Pid"/>. Python: <c>Process.ident</c>.</summary>
+    public int? Ident => Pid;
+
+    /// <summary>
+    /// A descriptor that becomes readable when the child ends, for <see cref="Ipc.Connection.Wait"/>, a selector or
+    /// poll(2). Python: <c>Process.sentinel</c>. It belongs to this process object: it stays open (and readable once
+    /// the child has ended) until <see cref="Close"/>, which closes it, so do not close it yourself. Every read of the
+    /// property returns the same number. It is a dup of the child's pidfd, so a reused pid never makes it ready.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The process was not started (Python: <c>ValueError: process not started</c>), or this is the child's own process object.</exception>
+    /// <exception cref="ObjectDisposedException">The process object is closed.</exception>
+    public int Sentinel
+    {
+        get
+        {
+            lock (S.Gate)
+            {
+                var child = StartedChild("get the sentinel of");
+                S.Sentinel ??= new Ipc.FdHandle(child.OpenSentinel());
+                return (int)S.Sentinel.DangerousGetHandle();
+            }
+        }
+    }
+
     /// <summary>Null while not started or running; 0 on success; 1 when the target threw; N for <c>Environment.Exit(N)</c>; −N when killed by signal N. Python: <c>Process.exitcode</c>.</summary>
     public int? ExitCode
     {
@@ -283,6 +307,7 @@ public class SpindleProcess : IDisposable
             if (S.Child is { Completion.IsCompleted: false })
                 throw new InvalidOperationException("Cannot close a process while it is still running. You should first call join() or terminate().");
             ChildRegistry.Remove(this);
+            S.Sentinel?.Dispose();
             S.Closed = true;
         }
     }
@@ -338,6 +363,7 @@ public class SpindleProcess : IDisposable
         public RemoteException? Exception { get; set; }
         public bool Closed { get; set; }
         public bool IsCurrent { get; set; }
+        public Ipc.FdHandle? Sentinel { get; set; } // opened on first use; a SafeHandle, so an unclosed object's is finalized
         public byte[]? AuthKey { get; set; } // null: the creating process's key at Start
     }
 }

@@ -10,6 +10,9 @@ namespace Spindle.Processes;
 /// <param name="Daemon">Python: <c>Process.daemon</c>.</param>
 public sealed record SpindleProcessInfo(string Name, int Pid, int? ParentPid, bool Daemon)
 {
+    /// <summary>Same as <see cref="Pid"/>. Python: <c>Process.ident</c> (<c>current_process().ident</c>).</summary>
+    public int Ident => Pid;
+
     /// <summary>Whether the process still exists. Python: <c>parent_process().is_alive()</c>.</summary>
     public bool IsAlive
     {

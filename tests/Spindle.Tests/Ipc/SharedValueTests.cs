@@ -99,9 +99,9 @@ public sealed class SharedValueTests : LeakCheckedTest
         using (v.GetLock().EnterScope())
         {
             v.Value = v.Value + 1; // the locked get/set re-enter the held lock
-            Assert.Equal(1, v.GetLock().RecursionCount);
+            Assert.Equal(1, ((ProcessRLock)v.GetLock()).RecursionCount);
         }
-        Assert.False(v.GetLock().IsOwnedByCurrentThread);
+        Assert.False(((ProcessRLock)v.GetLock()).IsOwnedByCurrentThread);
         Assert.Equal(2, v.Value);
         using var raw = new SharedValue<int>(7, lockEnabled: false);
         Assert.Null(raw.Lock);
@@ -150,5 +150,85 @@ public sealed class SharedValueTests : LeakCheckedTest
         a.Dispose();
         Assert.Throws<ObjectDisposedException>(() => a[0]);
         Assert.Throws<ObjectDisposedException>(() => a.AsSpan());
+    }
+
+    [Fact]
+    public void Value_and_Array_take_an_existing_lock_and_GetLock_returns_that_very_lock()
+    {
+        // CPython's test_getobj_getlock.
+        using var plain = new ProcessLock();
+        using var value = new SharedValue<int>(5, plain);
+        using var array = new SharedArray<int>(Enumerable.Range(0, 10), plain);
+        using var zeros = new SharedArray<double>(3, plain);
+        Assert.Same(plain, value.GetLock());
+        Assert.Same(plain, value.Lock);
+        Assert.Same(plain, array.GetLock());
+        Assert.Same(plain, zeros.GetLock());
+        value.Value = 6; // each get and set takes the lock and gives it back
+        array[1] = value.Value;
+        Assert.False(plain.IsLocked);
+        Assert.Equal([0, 6, 2], array[..3]);
+
+        using var reentrant = new ProcessRLock();
+        using var guarded = new SharedValue<long>(1, reentrant);
+        Assert.Same(reentrant, guarded.GetLock());
+        using (guarded.GetLock().EnterScope()) guarded.Value += 1; // a held RLock is not re-entered
+        Assert.Equal(2L, guarded.Value);
+        Assert.Equal(0, reentrant.RecursionCount);
+    }
+
+    [Fact]
+    public void A_lock_that_other_processes_cannot_take_is_refused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new SharedValue<int>(5, new Spindle.Threading.ThreadLock()));
+        Assert.Contains("ProcessLock", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new SharedArray<int>(3, new Spindle.Threading.ThreadLock()));
+        Assert.Throws<ArgumentNullException>(() => new SharedValue<int>(5, (ILock)null!));
+    }
+
+    internal static void HoldTheValuesLock(SharedValue<int> value, SharedArray<int> array, Connection parent)
+    {
+        using (value.GetLock().EnterScope())
+        {
+            value.Ref = 42;
+            array.AsSpan()[0] = 43;
+            parent.Send("held");
+            parent.Recv<string>(); // until the parent has seen who holds it
+        }
+        parent.Close();
+        array[1] = 44; // the array's lock is the same one, free again
+    }
+
+    [Fact]
+    public void A_value_and_an_array_sharing_a_lock_take_it_to_a_child()
+    {
+        using var shared = new ProcessLock();
+        using var value = new SharedValue<int>(0, shared);
+        using var array = new SharedArray<int>(2, shared);
+        var (mine, theirs) = Pipe.Create();
+        using (mine)
+        {
+            var child = SpindleProcess.Create(HoldTheValuesLock, value, array, theirs);
+            child.Start();
+            theirs.Close();
+            Assert.True(mine.Poll(Children.Patience));
+            Assert.Equal("held", mine.Recv<string>());
+            Assert.Equal(child.Pid, shared.OwnerPid); // the child holds this process's lock, not a copy
+            Assert.False(shared.Acquire(TimeSpan.Zero));
+            mine.Send("seen");
+            Children.RunAll(child);
+        }
+        Assert.Equal(42, value.Value);
+        Assert.Equal([43, 44], array.ToArray());
+        Assert.False(shared.IsLocked);
+    }
+
+    [Fact]
+    public void Increments_under_a_shared_RLock_from_two_processes_are_exact()
+    {
+        using var reentrant = new ProcessRLock();
+        using var v = new SharedValue<long>(0, reentrant);
+        Children.RunAll(SpindleProcess.Create(IncrementUnderLock, v), SpindleProcess.Create(IncrementUnderLock, v));
+        Assert.Equal(2L * PerChild, v.Value);
     }
 }

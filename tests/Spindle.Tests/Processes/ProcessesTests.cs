@@ -15,6 +15,7 @@ public sealed class ProcessesTests : LeakCheckedTest
         var me = ProcessesApi.Current;
         Assert.Equal("MainProcess", me.Name);
         Assert.Equal(Environment.ProcessId, me.Pid);
+        Assert.Equal(me.Pid, me.Ident); // CPython's test_current checks ident
         Assert.Equal(ProcessTable.ParentOf(Environment.ProcessId), me.ParentPid);
         Assert.False(me.Daemon);
         Assert.True(me.IsAlive);

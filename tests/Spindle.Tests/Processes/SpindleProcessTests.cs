@@ -14,9 +14,11 @@ public sealed class SpindleProcessTests : LeakCheckedTest
         using var scratch = new Scratch();
         using var p = SpindleProcess.Create<string, string>(ChildTargets.Write, scratch["out"], "hello");
         Assert.Null(p.Pid);
+        Assert.Null(p.Ident);
         p.Start();
         Assert.True(p.Join(Long));
         Assert.NotEqual(Environment.ProcessId, p.Pid);
+        Assert.Equal(p.Pid, p.Ident);
         Assert.Equal("hello", File.ReadAllText(scratch["out"]));
         Assert.Equal(0, p.ExitCode);
         Assert.Null(p.Exception);
