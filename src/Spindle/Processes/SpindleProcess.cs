@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 
 namespace Spindle.Processes;
@@ -22,7 +23,7 @@ public class SpindleProcess : IDisposable
 
     /// <summary>A process that will run <paramref name="target"/>. Python: <c>Process(target=f, name=..., daemon=...)</c>.</summary>
     /// <param name="target">Static method or lambda whose captures can cross a process boundary.</param>
-    /// <param name="name">Python: <c>name</c>; default <c>SpindleProcess-N</c>.</param>
+    /// <param name="name">Python: <c>name</c>; default <c>Process-N</c>, or <c>Process-M:N</c> in a child named <c>Process-M</c>, as Python's.</param>
     /// <param name="daemon">Python: <c>daemon</c>; a daemon child dies with its parent and cannot have children.</param>
     public SpindleProcess(Action target, string? name = null, bool daemon = false)
         : this((Delegate)target, [], name, daemon)
@@ -31,7 +32,7 @@ public class SpindleProcess : IDisposable
     }
 
     /// <summary>For a derived class that overrides <see cref="Run"/>. Python: subclassing <c>Process</c>.</summary>
-    /// <param name="name">Python: <c>name</c>; default <c>SpindleProcess-N</c>.</param>
+    /// <param name="name">Python: <c>name</c>; default <c>Process-N</c>, or <c>Process-M:N</c> in a child named <c>Process-M</c>, as Python's.</param>
     /// <param name="daemon">Python: <c>daemon</c>.</param>
     protected SpindleProcess(string? name = null, bool daemon = false)
         : this(null, [], name, daemon)
@@ -41,8 +42,18 @@ public class SpindleProcess : IDisposable
     private SpindleProcess(Delegate? target, object?[] args, string? name, bool daemon)
     {
         s_states.Add(this, new State { Target = target, Args = args });
-        _name = name ?? $"SpindleProcess-{Interlocked.Increment(ref s_counter)}";
+        _name = name ?? DefaultName(Interlocked.Increment(ref s_counter));
         _daemon = daemon;
+    }
+
+    // Python names a child from its identity: Process-1, then Process-1:1 for the first child of that child. A child that
+    // kept its default name extends it the same way; one given another name starts again at Process-N.
+    private static string DefaultName(int number)
+    {
+        var current = ProcessIdentity.Name;
+        return current.StartsWith("Process-", StringComparison.Ordinal)
+            ? string.Create(CultureInfo.InvariantCulture, $"{current}:{number}")
+            : string.Create(CultureInfo.InvariantCulture, $"Process-{number}");
     }
 
     /// <summary>A process that will run <paramref name="target"/>(<paramref name="arg1"/>). Python: <c>Process(target=f, args=(a,))</c>.</summary>

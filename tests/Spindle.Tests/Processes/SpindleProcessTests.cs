@@ -28,12 +28,24 @@ public sealed class SpindleProcessTests : LeakCheckedTest
     public void Name_defaults_to_a_numbered_name_and_can_be_given()
     {
         using var a = new SpindleProcess(ChildTargets.Noop);
-        Assert.Matches(@"^SpindleProcess-\d+$", a.Name);
+        Assert.Matches(@"^Process-\d+$", a.Name); // Python's default names
         using var b = new SpindleProcess(ChildTargets.Noop, name: "worker");
         Assert.Equal("worker", b.Name);
         b.Name = "renamed";
         Assert.Equal("renamed", b.Name);
         Assert.Throws<ArgumentNullException>(() => b.Name = null!);
+    }
+
+    [Fact]
+    public void A_child_names_its_own_children_after_itself_as_Python_does()
+    {
+        using var scratch = new Scratch();
+        var path = scratch["inner"];
+        using var outer = new SpindleProcess(() => ChildTargets.Write(path, new SpindleProcess(ChildTargets.Noop).Name));
+        outer.Start();
+        Assert.True(outer.Join(Long));
+        Assert.Equal(0, outer.ExitCode);
+        Assert.Equal(outer.Name + ":1", File.ReadAllText(path)); // Process-N:1, as Python's identity-based names
     }
 
     [Fact]
