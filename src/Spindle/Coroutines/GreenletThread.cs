@@ -120,6 +120,7 @@ internal sealed class GreenletThread
         finally
         {
             _next = null;
+            LastResumed = null; // what ran is over: the thread must not keep it (or what it captured) alive
             InTrampoline = false;
             Running = Main;
             Main.Status = GreenletStatus.Running;
@@ -223,6 +224,7 @@ internal sealed class GreenletThread
     {
         g.Status = GreenletStatus.Dead;
         g.Continuation = null;
+        LastResumed = null;
         g.Finished(g.Body!, out var value, out var error);
         Transfer(g.Parent!, value, error);
     }

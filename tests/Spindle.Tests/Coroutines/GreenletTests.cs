@@ -30,6 +30,35 @@ public class GreenletTests : LeakCheckedTest
         Assert.True(g.IsDead);
     });
 
+    // greenlet's test_leaks: a greenlet, finished or left suspended, is collectable with what it captured once dropped —
+    // the thread keeps no reference to the last thing it ran.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_dropped_greenlet_and_its_captures_are_not_kept_alive(bool finish) => OnFreshThread(() =>
+    {
+        var weak = RunAndDrop(finish);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(weak.IsAlive);
+    });
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference RunAndDrop(bool finish)
+    {
+        var payload = new byte[1024];
+        var g = new Greenlet(async () =>
+        {
+            await Greenlet.Current.Parent!.SwitchAsync(payload.Length);
+            return payload.Length;
+        });
+        Assert.Equal(1024, g.Switch());
+        if (finish) Assert.Equal(1024, g.Switch());
+        Assert.Equal(finish, g.IsDead);
+        return new WeakReference(payload);
+    }
+
     [Fact]
     public void Seed_t1_t2_interleaves_12_56_34_78() => OnFreshThread(() =>
     {
