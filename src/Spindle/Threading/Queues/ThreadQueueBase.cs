@@ -16,8 +16,8 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
     private readonly QueueWaiterList _getters = new();
     private readonly QueueWaiterList _putters = new();
     private readonly QueueWaiterList _joiners = new();
-    private readonly int _maxSize;
-    // Written under the lock, read without it by Count and by the spin before parking.
+    // Written under the lock, read without it by Count, MaxSize and by the spin before parking.
+    private volatile int _maxSize;
     private volatile int _count;
     private volatile int _unfinishedTasks;
     private volatile bool _isShutDown;
@@ -37,8 +37,22 @@ public abstract partial class ThreadQueueBase<T> : IJoinableQueue<T>
     /// <summary>Discards every item (for an immediate shutdown). Called under the lock.</summary>
     private protected abstract void ClearItems();
 
-    /// <summary>The capacity, 0 for unbounded (a negative size given to the constructor reads as 0). Python: <c>Queue.maxsize</c>.</summary>
-    public int MaxSize => _maxSize;
+    /// <summary>
+    /// The capacity, 0 for unbounded (a negative size reads as 0). Setting it applies to the next puts; items already
+    /// queued stay, and putters waiting for room try again. Python: <c>Queue.maxsize</c> (an attribute that may be changed).
+    /// </summary>
+    public int MaxSize
+    {
+        get => _maxSize;
+        set
+        {
+            lock (_lock)
+            {
+                _maxSize = Math.Max(0, value);
+                _putters.WakeAll(); // those with room now go on; the others park again
+            }
+        }
+    }
 
     /// <summary>Approximate number of items: another thread may change it at once. Python: <c>Queue.qsize()</c>.</summary>
     public int Count => _count;

@@ -44,6 +44,35 @@ public class ThreadQueueBlockingTests : QueueTestBase
         Assert.Equal(2, queue.Get());
     }
 
+    // CPython's test_shrinking_queue, and the other way: a larger max size lets a parked putter in.
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void MaxSize_can_shrink_and_grow_and_growing_lets_a_parked_putter_in(string kind)
+    {
+        var queue = Create(kind, maxSize: 3);
+        queue.Put(1);
+        queue.Put(2);
+        queue.Put(3);
+        Assert.Throws<QueueFullException>(() => queue.PutNoWait(4));
+        queue.MaxSize = 2;
+        Assert.Equal(3, queue.Count);
+        Assert.True(queue.IsFull);
+        Assert.Throws<QueueFullException>(() => queue.PutNoWait(4));
+        using var putDone = new ManualResetEventSlim();
+        var putter = Start(() =>
+        {
+            queue.Put(4);
+            putDone.Set();
+        });
+        WaitUntil(() => queue.WaitingPutters == 1, "the putter is parked");
+        queue.MaxSize = 0; // unbounded
+        Assert.True(putDone.Wait(Patience));
+        putter.Join();
+        Assert.Equal(4, queue.Count);
+        queue.MaxSize = -5;
+        Assert.Equal(0, queue.MaxSize);
+    }
+
     [Fact]
     public void Blocked_getters_are_each_served_by_one_put()
     {
