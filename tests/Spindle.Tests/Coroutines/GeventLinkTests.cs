@@ -114,4 +114,68 @@ public class GeventLinkTests : LeakCheckedTest
         Assert.True(g.Join(Long));
         Assert.Equal(["first", "second", "added"], log);
     });
+
+    [Fact]
+    public void An_event_calls_its_links_once_in_the_hub_in_order_after_Set() => FreshThread.Run(() =>
+    {
+        var ev = new HubEvent();
+        var log = new List<string>();
+        var done = new HubEvent();
+        ev.RawLink(x => log.Add($"a {ReferenceEquals(x, ev)} {Greenlet.Current is Hub}"));
+        ev.RawLink(_ => log.Add("b"));
+        ev.RawLink(_ => done.Set());
+        Assert.Empty(log);
+        ev.Set();
+        Assert.Empty(log); // called in the hub, once the setter yields
+        Assert.True(done.Wait(Long));
+        Assert.Equal(["a True True", "b"], log);
+        ev.Clear();
+        ev.Set();
+        var again = new HubEvent();
+        ev.RawLink(_ => again.Set()); // linked to a set event: called soon
+        Assert.True(again.Wait(Long));
+        Assert.Equal(["a True True", "b"], log); // each link is called once
+    });
+
+    [Fact]
+    public void An_event_link_unlinked_before_Set_or_by_an_earlier_link_is_not_called() => FreshThread.Run(() =>
+    {
+        using var errors = new CapturedHubErrors();
+        var ev = new HubEvent();
+        var log = new List<string>();
+        Action<HubEvent> never = _ => log.Add("never");
+        Action<HubEvent>? second = null;
+        ev.RawLink(never);
+        ev.Unlink(never);
+        ev.Unlink(never);
+        ev.RawLink(x => { x.Unlink(second!); log.Add("first"); throw new BoomException(); });
+        second = _ => log.Add("second");
+        ev.RawLink(second);
+        var done = new HubEvent();
+        ev.RawLink(_ => { log.Add("third"); done.Set(); });
+        ev.Set();
+        Assert.True(done.Wait(Long));
+        Assert.Equal(["first", "third"], log);
+        Assert.Same(ev, Assert.Single(errors.Errors).Source);
+        Assert.Throws<ArgumentNullException>(() => ev.RawLink(null!));
+    });
+
+    [Fact]
+    public void An_async_result_calls_its_links_with_itself_once_set_or_failed() => FreshThread.Run(() =>
+    {
+        var result = new HubAsyncResult<int>();
+        var seen = new HubAsyncResult<int>();
+        Action<HubAsyncResult<int>> removed = _ => Assert.Fail("unlinked");
+        result.RawLink(removed);
+        result.RawLink(x => seen.Set(x.Value));
+        result.Unlink(removed);
+        Hub.Spawn(() => { result.Set(3); return Task.CompletedTask; });
+        Assert.Equal(3, seen.Get(Long));
+
+        var failed = new HubAsyncResult<string>();
+        var failure = new HubAsyncResult<Exception?>();
+        failed.SetException(new BoomException());
+        failed.RawLink(x => failure.Set(x.Exception)); // ready already: called soon
+        Assert.IsType<BoomException>(failure.Get(Long));
+    });
 }
