@@ -373,16 +373,7 @@ public class HubGreenlet : Greenlet, IHubWaitable
                     joiner.OnDone(this);
                     break;
                 case UserLink user when user.AppliesTo(_exception):
-                    try
-                    {
-                        user.Callback(this);
-                    }
-#pragma warning disable CA1031 // gevent's handle_error: one failing link must not cost the others their call
-                    catch (Exception e)
-                    {
-                        Hub.ReportError(this, e);
-                    }
-#pragma warning restore CA1031
+                    HubLinks.Call(user.Callback, this);
                     break;
             }
         }

@@ -40,16 +40,25 @@ internal sealed class HubLinks<TSource>(TSource source) where TSource : class
         {
             var callback = _callbacks[0];
             _callbacks.RemoveAt(0);
-            try
-            {
-                callback(source);
-            }
-#pragma warning disable CA1031 // gevent's handle_error: one failing link must not cost the others their call
-            catch (Exception e)
-            {
-                Hub.ReportError(source, e);
-            }
-#pragma warning restore CA1031
+            HubLinks.Call(callback, source);
         }
+    }
+}
+
+internal static class HubLinks
+{
+    /// <summary>Calls a link's <paramref name="callback"/> with <paramref name="source"/>, reporting a failure.</summary>
+    public static void Call<TSource>(Action<TSource> callback, TSource source) where TSource : class
+    {
+        try
+        {
+            callback(source);
+        }
+#pragma warning disable CA1031 // gevent's handle_error: one failing link must not cost the others their call
+        catch (Exception e)
+        {
+            Hub.ReportError(source, e);
+        }
+#pragma warning restore CA1031
     }
 }
