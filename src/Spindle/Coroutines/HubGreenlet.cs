@@ -140,7 +140,8 @@ public class HubGreenlet : Greenlet, IHubWaitable
         AddLink(joiner);
         try
         {
-            return await hub.Park(self, seq, timeout, cancellationToken) != Hub.TimedOut;
+            // A join is woken by the links' notifier, a step after the death: a timeout falling between still joined.
+            return await hub.Park(self, seq, timeout, cancellationToken) != Hub.TimedOut || IsDead;
         }
         finally
         {
