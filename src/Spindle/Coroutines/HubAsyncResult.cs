@@ -10,6 +10,7 @@ public sealed class HubAsyncResult<T> : IHubWaitable
 {
     private readonly WaiterQueue _waiters = new();
     private ReadyObservers _observers;
+    private HubLinks<HubAsyncResult<T>>? _links;
     private T? _value;
 
     /// <summary>Whether a value or an exception was set. Python: <c>ready()</c>.</summary>
@@ -76,6 +77,25 @@ public sealed class HubAsyncResult<T> : IHubWaitable
         return await _waiters.WaitAsync("HubAsyncResult.WaitAsync", timeout, cancellationToken);
     }
 
+    /// <summary>
+    /// Calls <paramref name="callback"/> with this object in the hub once a value or an exception is set (soon, if already), one link at a time
+    /// in the order linked; each link is called once. A callback that throws is reported through
+    /// <see cref="Hub.ErrorHandler"/> and the next still runs. Python: <c>AsyncResult.rawlink(callback)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null (Python: <c>TypeError</c>).</exception>
+    public void RawLink(Action<HubAsyncResult<T>> callback) => (_links ??= new(this)).Add(callback, IsReady);
+
+    /// <summary>
+    /// Removes a link of <paramref name="callback"/>; one not yet called is then not called, even when an earlier
+    /// link's callback unlinks it. Nothing if it is not linked. Python: <c>AsyncResult.unlink(callback)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null.</exception>
+    public void Unlink(Action<HubAsyncResult<T>> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        _links?.Remove(callback);
+    }
+
     Exception? IHubWaitable.ReadyException => Exception;
 
     void IHubWaitable.AddReadyObserver(IReadyObserver observer) => _observers.Add(observer);
@@ -92,5 +112,6 @@ public sealed class HubAsyncResult<T> : IHubWaitable
         IsReady = true;
         if (_waiters.Count > 0) _waiters.WakeAll(Hub.Current, true);
         _observers.NotifyAll(this);
+        _links?.Notify();
     }
 }

@@ -8,6 +8,7 @@ public sealed class HubEvent : IEvent, IHubWaitable
 {
     private readonly WaiterQueue _waiters = new();
     private ReadyObservers _observers;
+    private HubLinks<HubEvent>? _links;
 
     /// <summary>Creates a cleared (or set) event. Python: <c>Event()</c>.</summary>
     public HubEvent(bool isSet = false) => IsSet = isSet;
@@ -21,6 +22,7 @@ public sealed class HubEvent : IEvent, IHubWaitable
         IsSet = true;
         if (_waiters.Count > 0) _waiters.WakeAll(Hub.Current, true);
         _observers.NotifyAll(this);
+        _links?.Notify();
     }
 
     /// <summary>Clears the flag. Python: <c>clear()</c>.</summary>
@@ -36,6 +38,25 @@ public sealed class HubEvent : IEvent, IHubWaitable
         if (IsSet) return true;
         if (Deadline.Validate(timeout) == TimeSpan.Zero) return false;
         return await _waiters.WaitAsync("HubEvent.WaitAsync", timeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="callback"/> with this object in the hub once set (soon, if already), one link at a time
+    /// in the order linked; each link is called once. A callback that throws is reported through
+    /// <see cref="Hub.ErrorHandler"/> and the next still runs. Python: <c>Event.rawlink(callback)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null (Python: <c>TypeError</c>).</exception>
+    public void RawLink(Action<HubEvent> callback) => (_links ??= new(this)).Add(callback, IsSet);
+
+    /// <summary>
+    /// Removes a link of <paramref name="callback"/>; one not yet called is then not called, even when an earlier
+    /// link's callback unlinks it. Nothing if it is not linked. Python: <c>Event.unlink(callback)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null.</exception>
+    public void Unlink(Action<HubEvent> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        _links?.Remove(callback);
     }
 
     bool IHubWaitable.IsReady => IsSet;

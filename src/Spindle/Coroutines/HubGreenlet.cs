@@ -20,7 +20,9 @@ public class HubGreenlet : Greenlet, IHubWaitable
 {
     private static int s_counter;
     private readonly Func<Task>? _function;
-    private object? _links;       // null, one link, or a List<object> of them
+    // Every link, in the order added (gevent's _links): Spindle's own observers and the callbacks of Link/RawLink.
+    private List<object>? _links;
+    private bool _notifierScheduled;
     private Exception? _exception;
     private bool _scheduled;
     private int _startSeq;
@@ -138,7 +140,8 @@ public class HubGreenlet : Greenlet, IHubWaitable
         AddLink(joiner);
         try
         {
-            return await hub.Park(self, seq, timeout, cancellationToken) != Hub.TimedOut;
+            // A join is woken by the links' notifier, a step after the death: a timeout falling between still joined.
+            return await hub.Park(self, seq, timeout, cancellationToken) != Hub.TimedOut || IsDead;
         }
         finally
         {
@@ -198,27 +201,50 @@ public class HubGreenlet : Greenlet, IHubWaitable
     /// Python: <c>Greenlet.link(callback)</c>.</summary>
     public void Link(Action<HubGreenlet> callback) => AddUserLink(callback, LinkKind.Any);
 
+    /// <summary>
+    /// Calls <paramref name="callback"/> with this greenlet in the hub once it has finished (soon, if it has). Python:
+    /// <c>Greenlet.rawlink(callback)</c>. The same as <see cref="Link"/> here: gevent's <c>link</c> differs only by
+    /// running the callback in a greenlet of its own, and an <see cref="Action{T}"/> cannot wait either way. A callback
+    /// that throws is reported through <see cref="Hub.ErrorHandler"/> and the next link still runs.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null (Python: <c>TypeError</c>).</exception>
+    public void RawLink(Action<HubGreenlet> callback) => AddUserLink(callback, LinkKind.Any);
+
     /// <summary>Like <see cref="Link"/>, only if it succeeds. Python: <c>Greenlet.link_value(callback)</c>.</summary>
     public void LinkValue(Action<HubGreenlet> callback) => AddUserLink(callback, LinkKind.Value);
 
     /// <summary>Like <see cref="Link"/>, only if it fails. Python: <c>Greenlet.link_exception(callback)</c>.</summary>
     public void LinkException(Action<HubGreenlet> callback) => AddUserLink(callback, LinkKind.Exception);
 
-    /// <summary>Removes every link of <paramref name="callback"/>. Python: <c>Greenlet.unlink(callback)</c>.</summary>
+    /// <summary>
+    /// Removes every link of <paramref name="callback"/> (added by <see cref="Link"/>, <see cref="RawLink"/>,
+    /// <see cref="LinkValue"/> or <see cref="LinkException"/>); one not yet called is then never called, even when the
+    /// greenlet has died and an earlier link's callback is the one unlinking it. Python: <c>Greenlet.unlink(callback)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null.</exception>
     public void Unlink(Action<HubGreenlet> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
         Owner.CheckThread();
-        switch (_links)
-        {
-            case UserLink one when one.Callback == callback:
-                _links = null;
-                break;
-            case List<object> many:
-                many.RemoveAll(l => l is UserLink u && u.Callback == callback);
-                break;
-        }
+        _links?.RemoveAll(l => l is UserLink u && u.Callback == callback);
     }
+
+    /// <summary>
+    /// Removes every callback linked with <see cref="Link"/>, <see cref="RawLink"/>, <see cref="LinkValue"/> or
+    /// <see cref="LinkException"/>. Python: <c>Greenlet.unlink_all()</c>. Unlike gevent's, it leaves the waits of
+    /// <see cref="Join"/>, groups and pools linked: removing them would strand their waiters.
+    /// </summary>
+    public void UnlinkAll()
+    {
+        Owner.CheckThread();
+        _links?.RemoveAll(l => l is UserLink);
+    }
+
+    /// <summary>
+    /// Whether anything is still linked: a callback not yet called, or a wait on the greenlet (a join, a group, a pool).
+    /// Python: <c>Greenlet.has_links()</c>.
+    /// </summary>
+    public bool HasLinks => _links is { Count: > 0 };
 
     void IHubWaitable.AddReadyObserver(IReadyObserver observer) => AddLink(observer);
 
@@ -263,27 +289,9 @@ public class HubGreenlet : Greenlet, IHubWaitable
         NotifyLinks();
     }
 
-    internal void AddLink(object link)
-    {
-        switch (_links)
-        {
-            case null:
-                _links = link;
-                break;
-            case List<object> many:
-                many.Add(link);
-                break;
-            default:
-                _links = new List<object> { _links, link };
-                break;
-        }
-    }
+    internal void AddLink(object link) => (_links ??= []).Add(link);
 
-    internal void RemoveLink(object link)
-    {
-        if (_links == link) _links = null;
-        else if (_links is List<object> many) many.Remove(link);
-    }
+    internal void RemoveLink(object link) => _links?.Remove(link);
 
     /// <summary>Raises the exception that ended the coroutine, if any.</summary>
     private protected void ThrowIfFailed()
@@ -322,52 +330,54 @@ public class HubGreenlet : Greenlet, IHubWaitable
     {
         ArgumentNullException.ThrowIfNull(callback);
         Owner.CheckThread();
-        var link = new UserLink(callback, kind);
-        if (IsDead) RunLink(Hub.Current, link);
-        else AddLink(link);
+        AddLink(new UserLink(callback, kind));
+        if (IsDead) ScheduleNotifier();
     }
 
     private void NotifyLinks()
     {
-        var links = _links;
-        _links = null;
-        if (links is null) return;
-        var hub = Hub.Current;
-        if (links is List<object> many)
+        if (_links is not { Count: > 0 } links) return;
+        // Groups, pools and many-object waits learn in the dying greenlet's last step, so a pool's slot is free and a
+        // group's count is right as soon as the greenlet is dead; joins and callbacks wait for the notifier, in order.
+        var immediate = links.FindAll(l => l is IReadyObserver || (l is IGreenletObserver && l is not Joiner));
+        if (immediate.Count > 0)
         {
-            foreach (var link in many) Notify(hub, link);
+            links.RemoveAll(l => l is IReadyObserver || (l is IGreenletObserver && l is not Joiner));
+            foreach (var link in immediate)
+            {
+                if (link is IReadyObserver ready) ready.OnReady(this);
+                else ((IGreenletObserver)link).OnDone(this);
+            }
         }
-        else
-        {
-            Notify(hub, links);
-        }
+        if (links.Count > 0) ScheduleNotifier();
     }
 
-    private void Notify(Hub hub, object link)
+    private void ScheduleNotifier()
     {
-        switch (link)
-        {
-            case IGreenletObserver observer:
-                observer.OnDone(this);
-                break;
-            case IReadyObserver observer:
-                observer.OnReady(this);
-                break;
-            case UserLink user:
-                RunLink(hub, user);
-                break;
-        }
+        if (_notifierScheduled) return;
+        _notifierScheduled = true;
+        Hub.Current.Schedule(static s => ((HubGreenlet)s!).RunLinks(), this);
     }
 
-    private void RunLink(Hub hub, UserLink link)
+    // gevent's _notify_links: one link at a time, taken from the front, so a callback that unlinks a later one stops
+    // it, and a link added meanwhile runs in the same pass.
+    private void RunLinks()
     {
-        if (link.Kind == LinkKind.Value && _exception is not null) return;
-        if (link.Kind == LinkKind.Exception && _exception is null) return;
-        hub.Schedule(static s =>
+        _notifierScheduled = false;
+        while (_links is { Count: > 0 } links)
         {
-            var (callback, greenlet) = ((Action<HubGreenlet>, HubGreenlet))s!;
-            callback(greenlet);
-        }, (link.Callback, this));
+            var link = links[0];
+            links.RemoveAt(0);
+            switch (link)
+            {
+                case Joiner joiner:
+                    joiner.OnDone(this);
+                    break;
+                case UserLink user when user.AppliesTo(_exception):
+                    HubLinks.Call(user.Callback, this);
+                    break;
+            }
+        }
     }
 
     private enum LinkKind
@@ -385,7 +395,15 @@ public class HubGreenlet : Greenlet, IHubWaitable
         public void Fire(Hub hub, int seq) => hub.ScheduleStart(greenlet);
     }
 
-    private sealed record UserLink(Action<HubGreenlet> Callback, LinkKind Kind);
+    private sealed record UserLink(Action<HubGreenlet> Callback, LinkKind Kind)
+    {
+        public bool AppliesTo(Exception? exception) => Kind switch
+        {
+            LinkKind.Value => exception is null,
+            LinkKind.Exception => exception is not null,
+            _ => true,
+        };
+    }
 
     // A greenlet waiting in Join: woken when this one dies.
     private sealed class Joiner(Hub hub, Greenlet waiter, int seq) : IGreenletObserver

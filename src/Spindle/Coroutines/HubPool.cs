@@ -78,24 +78,9 @@ public sealed class HubPool : HubGroup
         return true;
     }
 
-    /// <summary>
-    /// Applies <paramref name="function"/> to every item, at most <see cref="Size"/> at a time (all at once when unlimited), and returns the results in
-    /// the order of the items (main code). Python: <c>pool.map(func, iterable)</c>.
-    /// </summary>
-    public IReadOnlyList<TResult> Map<TItem, TResult>(Func<TItem, Task<TResult>> function, IEnumerable<TItem> items) =>
-        MainGreenlet.Run("HubPool.Map", () => MapAsync(function, items));
-
-    /// <summary>Awaitable twin of <see cref="Map"/>.</summary>
-    public async ValueTask<IReadOnlyList<TResult>> MapAsync<TItem, TResult>(Func<TItem, Task<TResult>> function, IEnumerable<TItem> items)
-    {
-        ArgumentNullException.ThrowIfNull(function);
-        ArgumentNullException.ThrowIfNull(items);
-        var spawned = new List<HubGreenlet<TResult>>();
-        foreach (var item in items) spawned.Add(await SpawnAsync(() => function(item)).ConfigureAwait(true));
-        var results = new List<TResult>(spawned.Count);
-        foreach (var g in spawned) results.Add((await g.GetAsync().ConfigureAwait(true))!);
-        return results;
-    }
+    /// <summary>Waits for a free slot, then spawns: how the mapping methods of <see cref="HubGroup"/> enter the pool.</summary>
+    private protected override async ValueTask<HubGreenlet<T>> SpawnInGroupAsync<T>(Func<Task<T>> function, CancellationToken cancellationToken) =>
+        await SpawnAsync(function, cancellationToken).ConfigureAwait(true);
 
     private protected override void OnLeft()
     {

@@ -46,6 +46,14 @@ public sealed class HubStreamServer : IDisposable
     /// <summary>Whether the accept loop runs. Python: <c>server.started</c>.</summary>
     public bool IsStarted => _acceptLoop is { IsDead: false };
 
+    /// <summary>
+    /// Whether the listening socket was closed (by <see cref="Close"/>, <see cref="Stop"/>, <see cref="Dispose"/> or a
+    /// cancelled <see cref="ServeForeverAsync"/>); a closed server never accepts again. Python: <c>server.closed</c>.
+    /// False from construction: the socket listens from then (gevent's server made from an address creates its
+    /// socket at <c>start()</c>, and says closed until then).
+    /// </summary>
+    public bool IsClosed => _closed;
+
     /// <summary>How many connections are being handled now.</summary>
     public int ConnectionCount => _handlers.Count;
 

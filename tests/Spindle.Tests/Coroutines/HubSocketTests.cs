@@ -52,6 +52,34 @@ public class HubSocketTests : LeakCheckedTest
     });
 
     [Fact]
+    public void IsClosed_is_false_until_the_server_is_closed_then_it_never_starts_again() => FreshThread.Run(() =>
+    {
+        using var server = new HubStreamServer(AnyLoopback, EchoUpperAsync);
+        Assert.False(server.IsClosed);
+        server.Start();
+        Assert.False(server.IsClosed);
+        Assert.Equal("SERVED", Hub.Spawn(() => TalkAsync(server.LocalEndPoint, "served")).Get(Long));
+        server.Stop();
+        Assert.True(server.IsClosed);
+        server.Close(); // closing twice is no error, as gevent's
+        Assert.True(server.IsClosed);
+        Assert.Throws<ObjectDisposedException>(server.Start);
+
+        using var disposed = new HubStreamServer(AnyLoopback, EchoUpperAsync);
+        disposed.Dispose();
+        Assert.True(disposed.IsClosed);
+
+        using var cancelled = new HubStreamServer(AnyLoopback, EchoUpperAsync);
+        using var cts = new CancellationTokenSource();
+        var serving = Hub.Spawn(() => cancelled.ServeForeverAsync(cts.Token).AsTask());
+        Hub.Sleep(TimeSpan.Zero);
+        Assert.True(cancelled.IsStarted);
+        cts.Cancel();
+        Assert.True(serving.Join(Long));
+        Assert.True(cancelled.IsClosed);
+    });
+
+    [Fact]
     public void Misbehaving_clients_do_not_stop_the_hub() => FreshThread.Run(() =>
     {
         using var errors = new CapturedHubErrors();
