@@ -158,6 +158,41 @@ public sealed class ProcessPoolExecutorTests : LeakCheckedTest
         Assert.Empty(executor.WorkerPids);
     }
 
+    [Theory]
+    [InlineData(false, 15)]
+    [InlineData(true, 9)]
+    public void TerminateWorkers_and_KillWorkers_signal_the_workers_and_shut_the_executor_down(bool kill, int signal)
+    {
+        using var scratch = new Scratch();
+        var executor = new ProcessPoolExecutor(1);
+        var gate = scratch["never"];
+        var running = executor.Submit(() => ChildTargets.WaitForFile(gate));
+        Assert.True(SpinWait.SpinUntil(() => running.IsRunning, Long));
+        var worker = Assert.Single(executor.WorkerPids);
+        var pending = Enumerable.Range(0, 5).Select(i => executor.Submit(() => i)).ToList();
+        if (kill) executor.KillWorkers();
+        else executor.TerminateWorkers();
+        var broken = Assert.Throws<BrokenProcessPoolException>(() => running.Result(Long));
+        var died = Assert.IsType<WorkerDiedException>(broken.InnerException);
+        Assert.Equal(worker, died.Pid);
+        Assert.Equal(signal, died.Signal);
+        Assert.All(pending, f => Assert.True(f.IsCancelled));
+        Assert.ThrowsAny<InvalidOperationException>(() => executor.Submit(static () => 1));
+        executor.Dispose(); // nothing left to wait for
+        Assert.Empty(executor.WorkerPids);
+        Assert.False(Directory.Exists($"/proc/{worker}"));
+    }
+
+    [Fact]
+    public void TerminateWorkers_before_any_work_only_shuts_down()
+    {
+        using var executor = new ProcessPoolExecutor(2);
+        executor.TerminateWorkers();
+        executor.KillWorkers(); // again, and the other way: nothing more to do
+        Assert.Throws<InvalidOperationException>(() => executor.Submit(static () => 1));
+        Assert.Empty(executor.WorkerPids);
+    }
+
     [Fact]
     public void A_cancelled_submit_never_starts()
     {
