@@ -69,6 +69,31 @@ public sealed class ProcessPoolExecutorTests : LeakCheckedTest
     }
 
     [Fact]
+    public void Map_with_a_buffer_size_reads_an_endless_source_as_results_are_taken()
+    {
+        using var executor = new ProcessPoolExecutor(2);
+        var read = 0;
+        IEnumerable<int> Endless()
+        {
+            foreach (var i in Enumerable.Range(0, int.MaxValue))
+            {
+                read++;
+                yield return i;
+            }
+        }
+        var taken = 0;
+        foreach (var square in executor.Map(PoolTargets.Square, Endless(), bufferSize: 4).Take(30))
+        {
+            Assert.Equal(taken * taken, square);
+            taken++;
+            Assert.True(read <= taken + 4, $"{read} items read with {taken} taken");
+        }
+        read = 0;
+        Assert.Equal(Enumerable.Range(0, 25).Select(x => x * x), executor.Map(PoolTargets.Square, Endless(), chunkSize: 5, bufferSize: 2).Take(25));
+        Assert.True(read <= 5 * (5 + 2), $"{read} items read");
+    }
+
+    [Fact]
     public void Exceptions_keep_their_type_with_the_remote_stack_trace()
     {
         using var executor = new ProcessPoolExecutor(1);
