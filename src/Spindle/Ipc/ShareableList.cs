@@ -231,7 +231,7 @@ public sealed class ShareableList : IShareable<ShareableList>, IReadOnlyList<obj
             case double v: return (Kind.Double, Word(w => BinaryPrimitives.WriteDoubleLittleEndian(w, v)));
             case bool v: return (Kind.Bool, Word(w => w[0] = v ? (byte)1 : (byte)0));
             case string s: return (Kind.String, Encoding.UTF8.GetBytes(s));
-            case byte[] b: return (Kind.Bytes, (byte[])b.Clone());
+            case byte[] b: return (Kind.Bytes, b);
             default:
                 throw new ArgumentException(
                     $"A ShareableList cannot store a {value.GetType()}: items are int, long, double, bool, string, byte[] or null.", nameof(value));
