@@ -74,13 +74,14 @@ public abstract class ExecutorBase : IExecutor
 
     /// <inheritdoc/>
     public IEnumerable<TResult> Map<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> source, TimeSpan? timeout = null,
-        int chunkSize = 1, IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default)
+        int chunkSize = 1, IProgress<MapProgress>? progress = null, int? bufferSize = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fn);
         ArgumentNullException.ThrowIfNull(source);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        if (bufferSize is { } asked) ArgumentOutOfRangeException.ThrowIfLessThan(asked, 1, nameof(bufferSize));
         var deadline = Deadline.Start(timeout);
-        if (MapBufferSize is { } buffer)
+        if ((bufferSize ?? MapBufferSize) is { } buffer)
             return StreamedMap.Run(source.Chunk(chunkSize), chunk => SubmitChunk(fn, chunk, cancellationToken), buffer, deadline, progress);
         if (chunkSize == 1 && !ShipsFunctions)
         {
@@ -133,8 +134,8 @@ public abstract class ExecutorBase : IExecutor
     private protected virtual bool ShipsFunctions => false;
 
     /// <summary>
-    /// How many work items <see cref="Map{TSource, TResult}"/> keeps submitted and not yet yielded; null (the default)
-    /// submits every item at once, as Python does. An executor whose work goes to a shared queue (a broker) bounds it, so
+    /// How many work items <see cref="Map{TSource, TResult}"/> keeps submitted and not yet yielded when its caller sets
+    /// no <c>bufferSize</c>; null (the default) submits every item at once, as Python does. An executor whose work goes to a shared queue (a broker) bounds it, so
     /// that a long map neither floods the queue nor holds every result: the source is then read as results are consumed
     /// (Python 3.14: <c>Executor.map(..., buffersize=N)</c>).
     /// </summary>

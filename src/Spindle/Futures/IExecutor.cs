@@ -19,21 +19,27 @@ public interface IExecutor : IDisposable
     Future<object?> Submit(Action fn, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Applies <paramref name="fn"/> to every item: all items are submitted now, results are yielded lazily in order.
-    /// Python: <c>Executor.map(fn, *iterables, timeout=None, chunksize=1)</c>.
+    /// Applies <paramref name="fn"/> to every item: all items are submitted now (or, with <paramref name="bufferSize"/>,
+    /// as results are taken), results are yielded lazily in order.
+    /// Python: <c>Executor.map(fn, *iterables, timeout=None, chunksize=1, buffersize=None)</c>.
     /// </summary>
     /// <param name="fn">The function.</param>
-    /// <param name="source">The items, read completely by this call — except by an executor that bounds the work in flight (a broker's), which reads them as results are consumed.</param>
+    /// <param name="source">The items, read completely by this call — unless the work in flight is bounded (<paramref name="bufferSize"/>, or a broker executor's own bound), when they are read as results are consumed.</param>
     /// <param name="timeout">Total time allowed, measured from this call; the enumerator throws <see cref="TimeoutException"/> when it passes.</param>
     /// <param name="chunkSize">Items per submitted work item (at least 1).</param>
     /// <param name="progress">Told how many items are done as work items finish (beyond Python), from the thread that finishes them.</param>
+    /// <param name="bufferSize">
+    /// At most this many work items (of <paramref name="chunkSize"/> items each) submitted and not yet yielded: the call
+    /// submits the first ones, and each result taken submits the next, so an endless source can be mapped. Null submits
+    /// everything now. Python 3.14: <c>buffersize</c>.
+    /// </param>
     /// <param name="cancellationToken">Cancels the work items still pending.</param>
     /// <remarks>
     /// An item's exception is thrown when its result is reached. Disposing the enumerator early (break) cancels
     /// the work items not yet started.
     /// </remarks>
     IEnumerable<TResult> Map<TSource, TResult>(Func<TSource, TResult> fn, IEnumerable<TSource> source, TimeSpan? timeout = null,
-        int chunkSize = 1, IProgress<MapProgress>? progress = null, CancellationToken cancellationToken = default);
+        int chunkSize = 1, IProgress<MapProgress>? progress = null, int? bufferSize = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Stops accepting work and releases the workers once the queued work is done. Python: <c>Executor.shutdown(wait=True, *, cancel_futures=False)</c>.

@@ -54,6 +54,12 @@ public sealed unsafe class ProcessRLock : ILock, IProcessOwnedLock, IShareable<P
         }
     }
 
+    /// <summary>
+    /// Whether some thread of some process holds the lock (at any depth). Python 3.14: <c>RLock.locked()</c>.
+    /// </summary>
+    /// <remarks>A lock whose owner died holding it reads as locked until the next acquirer takes it over.</remarks>
+    public bool IsLocked => Volatile.Read(ref *Word) != 0;
+
     /// <summary>How many times the owner holds it (0 when free or held elsewhere as far as this thread can tell).</summary>
     public int RecursionCount => IsOwnedByCurrentThread ? *Count : 0;
 

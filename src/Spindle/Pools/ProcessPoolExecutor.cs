@@ -67,6 +67,26 @@ public sealed class ProcessPoolExecutor : ExecutorBase
     /// <summary>The pids of the worker processes now (Python: <c>executor._processes.keys()</c>).</summary>
     public IReadOnlyList<int> WorkerPids => _group.Pids;
 
+    /// <summary>
+    /// Shuts the executor down without waiting, cancelling the work not started, and sends SIGTERM to every worker
+    /// process. The work they were running fails with <see cref="BrokenProcessPoolException"/>; later submits throw.
+    /// Python 3.14: <c>ProcessPoolExecutor.terminate_workers()</c>.
+    /// </summary>
+    public void TerminateWorkers() => ForceShutdown(Native.Libc.SIGTERM);
+
+    /// <summary>
+    /// As <see cref="TerminateWorkers"/>, with SIGKILL, for workers that would not stop on SIGTERM.
+    /// Python 3.14: <c>ProcessPoolExecutor.kill_workers()</c>.
+    /// </summary>
+    public void KillWorkers() => ForceShutdown(Native.Libc.SIGKILL);
+
+    private void ForceShutdown(int signal)
+    {
+        // Python's order: shut down first, so the deaths that follow start nothing new in their place.
+        Shutdown(wait: false, cancelFutures: true);
+        _group.SignalWorkers(signal);
+    }
+
     private protected override bool ShipsFunctions => true;
 
     private protected override Future<TResult[]> SubmitChunk<TSource, TResult>(Func<TSource, TResult> fn, TSource[] chunk,

@@ -154,6 +154,26 @@ internal sealed partial class WorkerGroup
         });
     }
 
+    /// <summary>
+    /// Sends <paramref name="signal"/> to every worker alive now, as an outsider would: their deaths are not expected,
+    /// so a group that breaks on a death breaks, failing the tasks they held.
+    /// </summary>
+    public void SignalWorkers(int signal) => Post(() =>
+    {
+        foreach (var slot in _slots)
+        {
+            try
+            {
+                if (signal == Libc.SIGKILL) slot.Process.Kill();
+                else slot.Process.Terminate();
+            }
+            catch (InvalidOperationException)
+            {
+                // already closed: it has exited
+            }
+        }
+    });
+
     /// <summary>Waits for the manager (and so every worker) to finish; at once on the manager thread itself.</summary>
     public void Join()
     {

@@ -43,6 +43,45 @@ public sealed class ProcessRLockTests : LeakCheckedTest
         r.Release();
     }
 
+    internal static void SeeLocked(ProcessRLock r, SharedValue<int> seen) => seen.Value = r.IsLocked ? 1 : 2;
+
+    internal static void ReportLocked(ProcessRLock r, SharedValue<int> seen)
+    {
+        seen.Value = r.IsLocked ? 1 : 2;
+        r.Acquire();
+        r.Acquire();
+        r.Release();
+        seen.Value += r.IsLocked ? 10 : 20; // still held once
+        r.Release();
+        seen.Value += r.IsLocked ? 100 : 200;
+    }
+
+    internal static void TakeAndExit(ProcessRLock r) => r.Acquire();
+
+    [Fact]
+    public void IsLocked_is_seen_by_every_process_at_any_depth()
+    {
+        using var r = new ProcessRLock();
+        using var seen = new SharedValue<int>(0);
+        Assert.False(r.IsLocked);
+        r.Acquire();
+        r.Acquire();
+        r.Release();
+        Assert.True(r.IsLocked); // held once more
+        Children.RunAll(SpindleProcess.Create(SeeLocked, r, seen));
+        Assert.Equal(1, seen.Value);
+        r.Release();
+        Assert.False(r.IsLocked);
+        Children.RunAll(SpindleProcess.Create(ReportLocked, r, seen));
+        Assert.Equal(212, seen.Value); // free, then held after one of two releases, then free after both
+        Assert.False(r.IsLocked);
+        Children.RunAll(SpindleProcess.Create(TakeAndExit, r));
+        Assert.True(r.IsLocked); // the dead child's hold stands until someone takes the lock over
+        Assert.Throws<AbandonedLockException>(() => r.Acquire(Children.Patience));
+        r.Release();
+        Assert.False(r.IsLocked);
+    }
+
     internal static void TryRelease(ProcessRLock r, SharedValue<int> outcome)
     {
         try

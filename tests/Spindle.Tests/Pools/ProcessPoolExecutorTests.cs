@@ -69,6 +69,31 @@ public sealed class ProcessPoolExecutorTests : LeakCheckedTest
     }
 
     [Fact]
+    public void Map_with_a_buffer_size_reads_an_endless_source_as_results_are_taken()
+    {
+        using var executor = new ProcessPoolExecutor(2);
+        var read = 0;
+        IEnumerable<int> Endless()
+        {
+            foreach (var i in Enumerable.Range(0, int.MaxValue))
+            {
+                read++;
+                yield return i;
+            }
+        }
+        var taken = 0;
+        foreach (var square in executor.Map(PoolTargets.Square, Endless(), bufferSize: 4).Take(30))
+        {
+            Assert.Equal(taken * taken, square);
+            taken++;
+            Assert.True(read <= taken + 4, $"{read} items read with {taken} taken");
+        }
+        read = 0;
+        Assert.Equal(Enumerable.Range(0, 25).Select(x => x * x), executor.Map(PoolTargets.Square, Endless(), chunkSize: 5, bufferSize: 2).Take(25));
+        Assert.True(read <= 5 * (5 + 2), $"{read} items read");
+    }
+
+    [Fact]
     public void Exceptions_keep_their_type_with_the_remote_stack_trace()
     {
         using var executor = new ProcessPoolExecutor(1);
@@ -155,6 +180,41 @@ public sealed class ProcessPoolExecutorTests : LeakCheckedTest
         executor.Dispose(); // Shutdown(wait: true): the running work finishes first
         Assert.True(running.IsDone);
         Assert.True(running.Result());
+        Assert.Empty(executor.WorkerPids);
+    }
+
+    [Theory]
+    [InlineData(false, 15)]
+    [InlineData(true, 9)]
+    public void TerminateWorkers_and_KillWorkers_signal_the_workers_and_shut_the_executor_down(bool kill, int signal)
+    {
+        using var scratch = new Scratch();
+        var executor = new ProcessPoolExecutor(1);
+        var gate = scratch["never"];
+        var running = executor.Submit(() => ChildTargets.WaitForFile(gate));
+        Assert.True(SpinWait.SpinUntil(() => running.IsRunning, Long));
+        var worker = Assert.Single(executor.WorkerPids);
+        var pending = Enumerable.Range(0, 5).Select(i => executor.Submit(() => i)).ToList();
+        if (kill) executor.KillWorkers();
+        else executor.TerminateWorkers();
+        var broken = Assert.Throws<BrokenProcessPoolException>(() => running.Result(Long));
+        var died = Assert.IsType<WorkerDiedException>(broken.InnerException);
+        Assert.Equal(worker, died.Pid);
+        Assert.Equal(signal, died.Signal);
+        Assert.All(pending, f => Assert.True(f.IsCancelled));
+        Assert.ThrowsAny<InvalidOperationException>(() => executor.Submit(static () => 1));
+        executor.Dispose(); // nothing left to wait for
+        Assert.Empty(executor.WorkerPids);
+        Assert.False(Directory.Exists($"/proc/{worker}"));
+    }
+
+    [Fact]
+    public void TerminateWorkers_before_any_work_only_shuts_down()
+    {
+        using var executor = new ProcessPoolExecutor(2);
+        executor.TerminateWorkers();
+        executor.KillWorkers(); // again, and the other way: nothing more to do
+        Assert.Throws<InvalidOperationException>(() => executor.Submit(static () => 1));
         Assert.Empty(executor.WorkerPids);
     }
 

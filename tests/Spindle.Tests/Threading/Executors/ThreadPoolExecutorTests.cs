@@ -171,6 +171,57 @@ public sealed class ThreadPoolExecutorTests : LeakCheckedTest
     }
 
     [Fact]
+    public void Map_with_a_buffer_size_reads_an_endless_source_lazily_and_bounds_the_work_in_flight()
+    {
+        using var executor = new ThreadPoolExecutor(8);
+        var read = 0;
+        var running = 0;
+        var mostRunning = 0;
+        IEnumerable<int> Endless()
+        {
+            foreach (var i in Enumerable.Range(0, int.MaxValue))
+            {
+                Interlocked.Increment(ref read);
+                yield return i;
+            }
+        }
+        int Twice(int x)
+        {
+            var now = Interlocked.Increment(ref running);
+            InterlockedMax(ref mostRunning, now);
+            Interlocked.Decrement(ref running);
+            return x * 2;
+        }
+        var map = executor.Map(Twice, Endless(), bufferSize: 3);
+        Assert.Equal(3, Volatile.Read(ref read)); // the call submits the first three, no more
+        var taken = 0;
+        foreach (var result in map.Take(50))
+        {
+            Assert.Equal(taken * 2, result);
+            taken++;
+            Assert.True(Volatile.Read(ref read) <= taken + 3, $"{read} items read with {taken} taken");
+        }
+        Assert.True(mostRunning <= 3, $"{mostRunning} ran at once");
+
+        read = 0;
+        Assert.Equal(Enumerable.Range(0, 20), executor.Map(x => x, Endless(), chunkSize: 4, bufferSize: 2).Take(20));
+        Assert.True(read <= 4 * (5 + 2), $"{read} items read"); // chunks, not items, are buffered
+        Assert.Throws<ArgumentOutOfRangeException>(() => executor.Map(x => x, [1], bufferSize: 0));
+        Assert.Equal([11, 22], executor.Map((int a, int b) => a + b, [1, 2], [10, 20, 30], bufferSize: 1));
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var seen = Volatile.Read(ref target);
+        while (value > seen)
+        {
+            var was = Interlocked.CompareExchange(ref target, value, seen);
+            if (was == seen) return;
+            seen = was;
+        }
+    }
+
+    [Fact]
     public void Map_submits_at_the_call_not_when_enumerated()
     {
         using var executor = new ThreadPoolExecutor(2);
